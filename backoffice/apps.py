@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class BackofficeConfig(AppConfig):
+    name = "backoffice"
+    verbose_name = _("Store")
+
+    def ready(self) -> None:
+        from .defaults import ensure_store_defaults
+        from .roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="backoffice.ensure_role_groups")
+        post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")
+
+
+class StoreAdminConfig(AdminConfig):
+    default_site = "backoffice.admin_site.StoreAdminSite"

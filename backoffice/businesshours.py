@@ -1,0 +1,89 @@
+"""Business-hours arithmetic, the one place it lives: opening hours per weekday, holidays and worked days (调休)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from .models import StoreSettings
+
+# A calendar with no opening hours at all would never reach a deadline; past this horizon we give up looking.
+SEARCH_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Calendar:
+    hours: dict[int, tuple[tuple[dt.time, dt.time], ...]]
+    closed_days: frozenset[dt.date] = field(default_factory=frozenset)
+    worked_days: frozenset[dt.date] = field(default_factory=frozenset)
+
+    @classmethod
+    def for_store(cls, store: StoreSettings | None = None) -> "Calendar":
+        store = store or StoreSettings.load()
+        hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
+        for row in store.hours.all():
+            hours.setdefault(row.weekday, []).append((row.opens, row.closes))
+        closed, worked = set(), set()
+        for holiday in store.holidays.all():
+            (worked if holiday.is_workday else closed).add(holiday.date)
+        return cls(
+            hours={day: tuple(sorted(spans)) for day, spans in hours.items()},
+            closed_days=frozenset(closed),
+            worked_days=frozenset(worked),
+        )
+
+    def spans_on(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The opening spans of one local day, as aware datetimes."""
+        if day in self.closed_days:
+            return []
+        weekday = 0 if day in self.worked_days else day.weekday()
+        tz = timezone.get_default_timezone()
+        return [
+            (dt.datetime.combine(day, opens, tz), dt.datetime.combine(day, closes, tz))
+            for opens, closes in self.hours.get(weekday, ())
+        ]
+
+    def is_open(self, at: dt.datetime) -> bool:
+        local = timezone.localtime(at)
+        return any(start <= local < end for start, end in self.spans_on(local.date()))
+
+    def next_open(self, at: dt.datetime) -> dt.datetime | None:
+        """The moment the store is open at or after `at`."""
+        local = timezone.localtime(at)
+        for offset in range(SEARCH_DAYS):
+            for start, end in self.spans_on(local.date() + dt.timedelta(days=offset)):
+                if end > local:
+                    return max(start, local)
+        return None
+
+    def add_business_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment `duration` of open time has passed since `start` (R1: the clock stops when the store is closed)."""
+        remaining = duration
+        local = timezone.localtime(start)
+        for offset in range(SEARCH_DAYS):
+            for span_start, span_end in self.spans_on(local.date() + dt.timedelta(days=offset)):
+                if span_end <= local:
+                    continue
+                begin = max(span_start, local)
+                available = span_end - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+        # No opening hours configured: fall back to the clock on the wall.
+        return start + duration
+
+    def business_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """How much open time lies between two moments (for response-time reports)."""
+        if end <= start:
+            return dt.timedelta(0)
+        total = dt.timedelta(0)
+        first, last = timezone.localtime(start), timezone.localtime(end)
+        day = first.date()
+        while day <= last.date():
+            for span_start, span_end in self.spans_on(day):
+                lo, hi = max(span_start, first), min(span_end, last)
+                if hi > lo:
+                    total += hi - lo
+            day += dt.timedelta(days=1)
+        return total
+

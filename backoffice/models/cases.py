@@ -1,0 +1,246 @@
+"""One idea of a case, shared by every desk: queue, assignee, state, SLA deadlines, timeline, closure."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .store import Customer, Order
+
+
+class Desk(models.TextChoices):
+    AFTERSALES = "aftersales", _("After-sales")
+    LOGISTICS = "logistics", _("Logistics")
+    CALLBACK = "callback", _("Call-backs")
+
+
+DESK_PREFIX = {Desk.AFTERSALES: "AS", Desk.LOGISTICS: "LG", Desk.CALLBACK: "CB"}
+
+
+class CaseKind(models.TextChoices):
+    # After-sales
+    REFUND = "refund", _("Refund only")
+    RETURN = "return", _("Return and refund")
+    EXCHANGE = "exchange", _("Exchange")
+    RESHIP = "reship", _("Reship")
+    COMPENSATION = "compensation", _("Compensation")
+    INQUIRY = "inquiry", _("Inquiry")
+    REVIEW = "review", _("Mid/negative review")
+    # Logistics exceptions
+    NOT_SHIPPED = "not_shipped", _("Not shipped in time")
+    NO_TRACKING = "no_tracking", _("No tracking number")
+    NO_TRACKING_UPDATE = "no_tracking_update", _("No tracking update")
+    STALLED = "stalled", _("Tracking stalled")
+    OUT_OF_STOCK = "out_of_stock", _("Out of stock")
+    # Supervisors
+    CALLBACK = "callback", _("Call-back")
+
+
+DESK_KINDS = {
+    Desk.AFTERSALES: [
+        CaseKind.REFUND,
+        CaseKind.RETURN,
+        CaseKind.EXCHANGE,
+        CaseKind.RESHIP,
+        CaseKind.COMPENSATION,
+        CaseKind.INQUIRY,
+        CaseKind.REVIEW,
+    ],
+    Desk.LOGISTICS: [
+        CaseKind.NOT_SHIPPED,
+        CaseKind.NO_TRACKING,
+        CaseKind.NO_TRACKING_UPDATE,
+        CaseKind.STALLED,
+        CaseKind.OUT_OF_STOCK,
+    ],
+    Desk.CALLBACK: [CaseKind.CALLBACK],
+}
+
+
+class Reason(models.TextChoices):
+    SIZE = "size", _("Size doesn't fit")
+    QUALITY = "quality", _("Quality problem")
+    LOGISTICS = "logistics", _("Slow logistics")
+    WRONG_ITEM = "wrong_item", _("Wrong item sent")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    CHANGED_MIND = "changed_mind", _("Changed mind")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class Case(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    desk = models.CharField(_("desk"), max_length=12, choices=Desk)
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("order")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("customer")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    amount_fen = models.PositiveIntegerField(_("requested amount (fen)"), default=0)
+    # "Small defect, no return wanted" (A5) comes with the application.
+    small_defect = models.BooleanField(_("small defect, no return wanted"), default=False)
+    resolution = models.CharField(_("resolution"), max_length=30, blank=True)
+    resolved_amount_fen = models.PositiveIntegerField(_("paid out (fen)"), default=0)
+    # A10: whether the customer revised the mid/negative review; empty until known.
+    review_revised = models.BooleanField(_("review revised"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, default="manual")
+    external_id = models.CharField(_("external ID"), max_length=80, blank=True)
+
+    # SLA: R1 for the waiting customer message, A7 for the application; due_at is the nearer one.
+    awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("reply due"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("handle by"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("opened"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_replied_at = models.DateTimeField(_("first reply"), null=True, blank=True)
+    # When the application was decided (approved or rejected): what A7 measures.
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["desk", "status", "assignee", "due_at"], name="case_queue"),
+            models.Index(fields=["due_at"], name="case_due"),
+            models.Index(fields=["created_at"], name="case_created"),
+            models.Index(fields=["customer", "created_at"], name="case_customer"),
+            models.Index(fields=["closed_at"], name="case_closed"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="case_external_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseCounter(models.Model):
+    """Per desk and day sequence behind readable case numbers (AS-20261124-0001)."""
+
+    prefix = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="case_counter_once")]
+
+
+class EventType(models.TextChoices):
+    CASE_OPENED = "case.opened", _("Case opened")
+    CASE_STATUS = "case.status_changed", _("Status changed")
+    CASE_ASSIGNED = "case.assigned", _("Assigned")
+    CASE_CLAIMED = "case.claimed", _("Taken")
+    CASE_RELEASED = "case.released", _("Released")
+    CASE_PRIORITY = "case.priority_changed", _("Priority changed")
+    CASE_UPDATED = "case.updated", _("Case details changed")
+    CUSTOMER_MESSAGE = "message.customer", _("Customer message")
+    REPLY = "message.reply", _("Reply")
+    AUTO_REPLY = "message.auto_reply", _("Auto-reply")
+    NOTE = "note.added", _("Internal note")
+    OUTBOUND_QUEUED = "outbound.queued", _("Message queued")
+    OUTBOUND_SENT = "outbound.sent", _("Message sent")
+    OUTBOUND_FAILED = "outbound.failed", _("Message failed")
+    REFUND_APPROVED = "aftersales.refund_approved", _("Refund approved")
+    APPLICATION_REJECTED = "aftersales.rejected", _("Application rejected")
+    RETURN_APPROVED = "aftersales.return_approved", _("Return approved")
+    RETURN_RECEIVED = "aftersales.return_received", _("Return received")
+    COMPENSATED = "aftersales.compensated", _("Compensation paid")
+    RESHIPPED = "aftersales.reshipped", _("Reship arranged")
+    EXCHANGED = "aftersales.exchanged", _("Exchange arranged")
+    REVIEW_TRACKED = "aftersales.review_tracked", _("Review outcome recorded")
+    SETTINGS_CHANGED = "settings.changed", _("Settings changed")
+
+
+class CaseEvent(models.Model):
+    """The timeline of a case and the audit trail in one: append-only, written only by services."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("case")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        help_text=_("Empty: the system."),
+    )
+    type = models.CharField(_("event"), max_length=40, choices=EventType)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    body = models.TextField(_("text"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    target = models.CharField(_("target"), max_length=80, blank=True)
+    external_id = models.CharField(_("external ID"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at"), models.Index(fields=["type", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~models.Q(external_id=""), name="event_external_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The audit trail is append-only: an existing row is never rewritten.
+        if self.pk is not None and not self._state.adding:
+            raise PermissionDenied("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events cannot be deleted.")
+
+    @property
+    def is_message(self) -> bool:
+        return self.type in (EventType.CUSTOMER_MESSAGE, EventType.REPLY, EventType.AUTO_REPLY)

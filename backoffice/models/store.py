@@ -1,0 +1,214 @@
+"""The store's own data: a mirror of what the platform knows about customers, products, orders and parcels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def mask_phone(phone: str) -> str:
+    """Show a mainland mobile number as 138****1234; anything else keeps only its last four digits."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 4:
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "*" * len(digits)
+
+
+class Courier(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    phone = models.CharField(_("customer service phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("courier")
+        verbose_name_plural = _("couriers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    pdd_user_id = models.CharField(_("platform user ID"), max_length=40, unique=True)
+    nickname = models.CharField(_("PDD nickname"), max_length=60)
+    name = models.CharField(_("receiver name"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=20, blank=True)
+    district = models.CharField(_("district"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["nickname"]), models.Index(fields=["phone"])]
+
+    def __str__(self) -> str:
+        return self.nickname
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def region(self) -> str:
+        return " ".join(part for part in (self.province, self.city, self.district) if part)
+
+
+class Product(models.Model):
+    class Category(models.TextChoices):
+        APPAREL = "apparel", _("Apparel")
+        SHOES = "shoes", _("Shoes")
+        HOME = "home", _("Home")
+        FOOD = "food", _("Food")
+        BEAUTY = "beauty", _("Beauty")
+        DIGITAL = "digital", _("Digital")
+        OTHER = "other", _("Other")
+
+    goods_id = models.CharField(_("platform goods ID"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=Category, default=Category.OTHER)
+    # L1: custom-made or special items may declare a longer shipping time than the store default.
+    ship_within_hours = models.PositiveIntegerField(
+        _("ships within (hours)"), null=True, blank=True, help_text=_("Empty: the store's default (L1).")
+    )
+    # L2: a presale item ships by a concrete time instead.
+    presale_ship_by = models.DateTimeField(_("presale ships by"), null=True, blank=True)
+    listed = models.BooleanField(_("listed"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sku(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus", verbose_name=_("product"))
+    code = models.CharField(_("SKU code"), max_length=40, unique=True)
+    spec = models.CharField(_("specification"), max_length=80)
+    price_fen = models.PositiveIntegerField(_("price (fen)"))
+    stock = models.IntegerField(_("stock"), default=0)
+
+    class Meta:
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKUs")
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.spec}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_SHIPMENT = "awaiting_shipment", _("Awaiting shipment")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    number = models.CharField(_("order number"), max_length=40, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.AWAITING_SHIPMENT)
+    goods_fen = models.PositiveIntegerField(_("goods amount (fen)"), default=0)
+    shipping_fen = models.PositiveIntegerField(_("shipping (fen)"), default=0)
+    discount_fen = models.PositiveIntegerField(_("discount (fen)"), default=0)
+    paid_fen = models.PositiveIntegerField(_("paid by customer (fen)"), default=0)
+    paid_at = models.DateTimeField(_("paid at"))
+    ship_by = models.DateTimeField(_("ship by"), help_text=_("Derived from L1/L2 when the order is paid."))
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    receiver_name = models.CharField(_("receiver"), max_length=40, blank=True)
+    receiver_phone = models.CharField(_("receiver phone"), max_length=20, blank=True)
+    receiver_address = models.CharField(_("receiver address"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["status", "ship_by"]),
+            models.Index(fields=["paid_at"]),
+            models.Index(fields=["customer", "paid_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def masked_receiver_phone(self) -> str:
+        return mask_phone(self.receiver_phone)
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    product_name = models.CharField(_("product"), max_length=120)
+    spec = models.CharField(_("specification"), max_length=80, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price_fen = models.PositiveIntegerField(_("unit price (fen)"))
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+
+    def __str__(self) -> str:
+        return f"{self.product_name} × {self.quantity}"
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+class Shipment(models.Model):
+    class State(models.TextChoices):
+        CREATED = "created", _("Label created")
+        IN_TRANSIT = "in_transit", _("In transit")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        EXCEPTION = "exception", _("Exception")
+        RETURNED = "returned", _("Returned to sender")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order"))
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="+", verbose_name=_("courier"))
+    tracking_no = models.CharField(_("tracking number"), max_length=40, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"))
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.CREATED)
+    last_event_at = models.DateTimeField(_("last tracking event"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        indexes = [models.Index(fields=["tracking_no"]), models.Index(fields=["state", "last_event_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.courier} {self.tracking_no}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="events", verbose_name=_("shipment")
+    )
+    at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=80, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=Shipment.State)
+    description = models.CharField(_("description"), max_length=200)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "at", "state"], name="tracking_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.description}"
+

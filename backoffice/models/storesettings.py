@@ -1,0 +1,116 @@
+"""The store's settings: one record that store admins edit in Django admin. Every rule number lives here."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StoreSettings(models.Model):
+    store_name = models.CharField(_("store name"), max_length=60, default="优选生活旗舰店")
+    return_address = models.CharField(
+        _("return address"), max_length=200, default="浙江省杭州市余杭区仓前街道文一西路 998 号 售后组 收（电话 0571-88886666）"
+    )
+    # R1
+    first_response_minutes = models.PositiveIntegerField(_("first human reply within (minutes)"), default=3)
+    # L1, L2, L4, L5, L6
+    ship_within_hours = models.PositiveIntegerField(_("ship within (hours after payment)"), default=48)
+    ship_warning_hours = models.PositiveIntegerField(_("warn before the ship-by deadline (hours)"), default=6)
+    holidays_pause_ship_clock = models.BooleanField(
+        _("holidays pause the shipping clock"),
+        default=False,
+        help_text=_("Off: the 48 h clock runs through nights and holidays, as the platform counts it."),
+    )
+    presale_default_days = models.PositiveIntegerField(_("presale ships within (days)"), default=7)
+    first_tracking_event_hours = models.PositiveIntegerField(_("first tracking update within (hours)"), default=24)
+    tracking_stall_hours = models.PositiveIntegerField(_("tracking stalled after (hours)"), default=72)
+    shipment_notice_minutes = models.PositiveIntegerField(_("shipment notice within (minutes)"), default=60)
+    expected_delivery_days_min = models.PositiveIntegerField(_("expected delivery, from (days)"), default=3)
+    expected_delivery_days_max = models.PositiveIntegerField(_("expected delivery, to (days)"), default=5)
+    out_of_stock_wait_days = models.PositiveIntegerField(_("out-of-stock wait offer (days)"), default=3)
+    # A5, A7
+    auto_refund_threshold_fen = models.PositiveIntegerField(
+        _("auto-approve refunds under (fen)"), default=2000, help_text=_("A5: 2000 fen = ¥20.00")
+    )
+    small_defect_compensation_fen = models.PositiveIntegerField(_("small-defect compensation (fen)"), default=500)
+    refund_handle_hours = models.PositiveIntegerField(_("handle refund applications within (hours)"), default=48)
+    return_review_hours = models.PositiveIntegerField(_("review return applications within (hours)"), default=24)
+    due_soon_minutes = models.PositiveIntegerField(
+        _("\"due soon\" means within (minutes)"), default=120, help_text=_("(assumed) Used by the due-soon queue.")
+    )
+    # A9, A10, L3 coupons and follow-up
+    followup_coupon_fen = models.PositiveIntegerField(_("follow-up coupon (fen)"), default=1000)
+    review_coupon_fen = models.PositiveIntegerField(_("negative-review coupon (fen)"), default=1500)
+    out_of_stock_coupon_fen = models.PositiveIntegerField(_("out-of-stock wait coupon (fen)"), default=500)
+    followup_delay_min_hours = models.PositiveIntegerField(_("follow-up after, at least (hours)"), default=24)
+    followup_delay_max_hours = models.PositiveIntegerField(_("follow-up after, at most (hours)"), default=48)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("store settings")
+        verbose_name_plural = _("store settings")
+
+    def __str__(self) -> str:
+        return str(_("Store settings"))
+
+    def clean(self) -> None:
+        if self.followup_delay_min_hours > self.followup_delay_max_hours:
+            raise ValidationError(_("The follow-up window must start before it ends."))
+        if self.expected_delivery_days_min > self.expected_delivery_days_max:
+            raise ValidationError(_("Expected delivery days: 'from' must not be after 'to'."))
+
+    @classmethod
+    def load(cls) -> "StoreSettings":
+        obj = cls.objects.filter(pk=1).first()
+        if obj is None:
+            obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class BusinessHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    settings = models.ForeignKey(StoreSettings, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
+    opens = models.TimeField(_("opens"), default=dt.time(9, 0))
+    closes = models.TimeField(_("closes"), default=dt.time(23, 0))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens >= self.closes:
+            raise ValidationError(_("Opening time must be before closing time."))
+
+
+class Holiday(models.Model):
+    """A closed day, or a weekend day worked in exchange for a holiday (调休)."""
+
+    settings = models.ForeignKey(StoreSettings, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=40)
+    is_workday = models.BooleanField(
+        _("worked day"), default=False, help_text=_("A weekend day worked in exchange (调休): open with Monday's hours.")
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["settings", "date"], name="holiday_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -1,0 +1,52 @@
+"""Ship-by deadlines for orders (L1, L2)."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from .businesshours import Calendar
+from .models import Product, StoreSettings
+
+
+def add_shipping_hours(
+    start: dt.datetime, hours: int, *, closed_days: frozenset[dt.date] = frozenset()
+) -> dt.datetime:
+    """`hours` on the wall clock after `start`, skipping whole closed days when the store counts them out."""
+    if not closed_days:
+        return start + dt.timedelta(hours=hours)
+    remaining = dt.timedelta(hours=hours)
+    cursor = timezone.localtime(start)
+    while True:
+        midnight = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time(0), cursor.tzinfo)
+        if cursor.date() in closed_days:
+            cursor = midnight
+            continue
+        if cursor + remaining <= midnight:
+            return cursor + remaining
+        remaining -= midnight - cursor
+        cursor = midnight
+
+
+def compute_ship_by(
+    *,
+    paid_at: dt.datetime,
+    products: Iterable[Product],
+    store: StoreSettings,
+    calendar: Calendar | None = None,
+) -> dt.datetime:
+    """L1: ship within 48 h of payment (the store's setting); a product may declare a longer time.
+
+    L2: a presale product ships by its own date. The order ships by the latest of its items' deadlines.
+    Holidays stop the clock only when the store says so.
+    """
+    closed_days: frozenset[dt.date] = frozenset()
+    if store.holidays_pause_ship_clock:
+        closed_days = (calendar or Calendar.for_store(store)).closed_days
+    deadlines = [add_shipping_hours(paid_at, store.ship_within_hours, closed_days=closed_days)]
+    for product in products:
+        if product.presale_ship_by:
+            deadlines.append(product.presale_ship_by)
+        elif product.ship_within_hours:
+            deadlines.append(add_shipping_hours(paid_at, product.ship_within_hours, closed_days=closed_days))
+    return max(deadlines)
