@@ -86,4 +86,3 @@ class Calendar:
                     total += hi - lo
             day += dt.timedelta(days=1)
         return total
-

@@ -62,7 +62,8 @@ def ensure_store_defaults(**kwargs) -> None:
     store = StoreSettings.load()
     if not store.hours.exists():
         BusinessHours.objects.bulk_create(
-            BusinessHours(settings=store, weekday=day, opens=opens, closes=closes) for day, opens, closes in DEFAULT_HOURS
+            BusinessHours(settings=store, weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in DEFAULT_HOURS
         )
     existing = set(MessageTemplate.objects.values_list("key", flat=True))
     MessageTemplate.objects.bulk_create(

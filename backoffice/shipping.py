@@ -9,9 +9,7 @@ from .businesshours import Calendar
 from .models import Product, StoreSettings
 
 
-def add_shipping_hours(
-    start: dt.datetime, hours: int, *, closed_days: frozenset[dt.date] = frozenset()
-) -> dt.datetime:
+def add_shipping_hours(start: dt.datetime, hours: int, *, closed_days: frozenset[dt.date] = frozenset()) -> dt.datetime:
     """`hours` on the wall clock after `start`, skipping whole closed days when the store counts them out."""
     if not closed_days:
         return start + dt.timedelta(hours=hours)

@@ -168,6 +168,9 @@ class CaseCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="case_counter_once")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d}: {self.last}"
+
 
 class EventType(models.TextChoices):
     CASE_OPENED = "case.opened", _("Case opened")

@@ -112,9 +112,7 @@ class Order(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     number = models.CharField(_("order number"), max_length=40, unique=True)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.AWAITING_SHIPMENT)
     goods_fen = models.PositiveIntegerField(_("goods amount (fen)"), default=0)
     shipping_fen = models.PositiveIntegerField(_("shipping (fen)"), default=0)
@@ -193,9 +191,7 @@ class Shipment(models.Model):
 
 
 class TrackingEvent(models.Model):
-    shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="events", verbose_name=_("shipment")
-    )
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events", verbose_name=_("shipment"))
     at = models.DateTimeField(_("time"))
     place = models.CharField(_("place"), max_length=80, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=Shipment.State)
@@ -211,4 +207,3 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.description}"
-

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class StoreSettings(models.Model):
     store_name = models.CharField(_("store name"), max_length=60, default="优选生活旗舰店")
     return_address = models.CharField(
-        _("return address"), max_length=200, default="浙江省杭州市余杭区仓前街道文一西路 998 号 售后组 收（电话 0571-88886666）"
+        _("return address"),
+        max_length=200,
+        default="浙江省杭州市余杭区仓前街道文一西路 998 号 售后组 收（电话 0571-88886666）",
     )
     # R1
     first_response_minutes = models.PositiveIntegerField(_("first human reply within (minutes)"), default=3)
@@ -37,7 +39,7 @@ class StoreSettings(models.Model):
     refund_handle_hours = models.PositiveIntegerField(_("handle refund applications within (hours)"), default=48)
     return_review_hours = models.PositiveIntegerField(_("review return applications within (hours)"), default=24)
     due_soon_minutes = models.PositiveIntegerField(
-        _("\"due soon\" means within (minutes)"), default=120, help_text=_("(assumed) Used by the due-soon queue.")
+        _('"due soon" means within (minutes)'), default=120, help_text=_("(assumed) Used by the due-soon queue.")
     )
     # A9, A10, L3 coupons and follow-up
     followup_coupon_fen = models.PositiveIntegerField(_("follow-up coupon (fen)"), default=1000)
@@ -103,7 +105,9 @@ class Holiday(models.Model):
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=40)
     is_workday = models.BooleanField(
-        _("worked day"), default=False, help_text=_("A weekend day worked in exchange (调休): open with Monday's hours.")
+        _("worked day"),
+        default=False,
+        help_text=_("A weekend day worked in exchange (调休): open with Monday's hours."),
     )
 
     class Meta:
