@@ -1,5 +1,260 @@
-from django.http import HttpRequest, HttpResponse
+"""After-sales desk pages: thin views that check the role, parse a form, call one service and render."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_tables2 import RequestConfig
+
+from backoffice import casework
+from backoffice.errors import DomainError
+from backoffice.models import Case, Desk, QuickPhrase, Shipment, StoreSettings, TrackingEvent
+from backoffice.outbox import case_variables, render_text
+from backoffice.roles import Role, is_supervisor, require_role
+
+from . import forms, queries, services
+from .filters import CaseFilter
+from .tables import CaseTable
+
+PER_PAGE = 25
 
 
+def _agent(request: HttpRequest) -> None:
+    require_role(request.user, Role.AGENT)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
 def queue(request: HttpRequest, queue: str) -> HttpResponse:
-    raise NotImplementedError
+    _agent(request)
+    queues = queries.visible_queues(request.user)
+    if queue not in queues:
+        raise Http404
+    store = StoreSettings.load()
+    case_filter = CaseFilter(request.GET, queryset=queries.queue_cases(queue, user=request.user, store=store))
+    table = CaseTable(case_filter.qs)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    context = {"queue": queue, "queues": queues, "filter": case_filter, "table": table, "queue_label": queues[queue]}
+    template = "aftersales/queue.html"
+    if request.htmx and request.htmx.target == "queue-results":
+        template += "#queue-results"
+    return render(request, template, context)
+
+
+@require_GET
+def nav_counts(request: HttpRequest) -> HttpResponse:
+    _agent(request)
+    counts = queries.queue_counts(user=request.user)
+    return render(request, "aftersales/nav_counts.html", {"counts": counts})
+
+
+@require_POST
+def take_next(request: HttpRequest) -> HttpResponse:
+    _agent(request)
+    case = services.take_next_case(agent=request.user, desk=Desk.AFTERSALES)
+    if case is None:
+        messages.info(request, _("No unassigned case is waiting. Well done!"))
+        return redirect("aftersales:queue", queue="mine")
+    messages.success(request, _("You took %(number)s.") % {"number": case.number})
+    return redirect("aftersales:case", number=case.number)
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict:
+    store = StoreSettings.load()
+    order = case.order
+    shipments = []
+    items = []
+    if order is not None:
+        shipments = list(
+            Shipment.objects.filter(order=order)
+            .select_related("courier")
+            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
+        )
+        items = list(order.items.all())
+    return {
+        "case": case,
+        "order": order,
+        "items": items,
+        "shipments": shipments,
+        "events": list(queries.timeline(case)),
+        "earlier_cases": list(queries.earlier_cases(case)),
+        "actions": casework.available_actions(case),
+        "resolutions": services.available_resolutions(case),
+        "refundable_fen": services.refundable_fen(order) if order else 0,
+        "store": store,
+        "reply_form": forms.ReplyForm(),
+        "note_form": forms.NoteForm(),
+        "assign_form": forms.AssignForm(initial={"assignee": case.assignee_id})
+        if is_supervisor(request.user)
+        else None,
+        "is_mine": case.assignee_id == request.user.pk,
+        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    _agent(request)
+    case = _get_case(number)
+    template = "aftersales/case.html"
+    if request.htmx and request.htmx.target == "case-panel":
+        template += "#case-panel"
+    return render(request, template, _case_context(request, case))
+
+
+def _get_case(number: str) -> Case:
+    try:
+        return queries.case_detail(number)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def _form_error(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _do_action(request: HttpRequest, case: Case, action: str) -> None:
+    """Parse the action's form and call its service; a refused rule becomes a message, never a crash."""
+    user = request.user
+    post = request.POST
+    if action == "claim":
+        services.claim_case(case=case, agent=user)
+        messages.success(request, _("The case is yours."))
+    elif action == "release":
+        services.release_case(case=case, agent=user)
+        messages.success(request, _("The case went back to the queue."))
+    elif action == "assign":
+        require_role(user, Role.SUPERVISOR)
+        form = forms.AssignForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        services.assign_case(case=case, assignee=form.cleaned_data["assignee"], actor=user)
+        messages.success(request, _("Assignment saved."))
+    elif action == "reply":
+        form = forms.ReplyForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        services.reply_to_customer(case=case, body=form.cleaned_data["body"], actor=user)
+        messages.success(request, _("Reply sent."))
+    elif action == "note":
+        form = forms.NoteForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        services.add_note(case=case, body=form.cleaned_data["body"], actor=user)
+        messages.success(request, _("Note added."))
+    elif action in ("approve_refund", "compensate", "return_received"):
+        form = forms.AmountForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        amount, note = form.cleaned_data["amount"], form.cleaned_data["note"]
+        if action == "approve_refund":
+            services.approve_refund(case=case, actor=user, amount_fen=amount, note=note)
+            messages.success(request, _("Refund approved; the customer was told and apologised to."))
+        elif action == "compensate":
+            services.compensate(case=case, actor=user, amount_fen=amount, note=note)
+            messages.success(request, _("Compensation paid."))
+        else:
+            services.mark_return_received(case=case, actor=user, amount_fen=amount)
+            messages.success(request, _("Return received and settled."))
+    elif action == "reject":
+        form = forms.RejectForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        services.reject_application(case=case, actor=user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Application rejected; the customer was told why."))
+    elif action == "approve_return":
+        services.approve_return(case=case, actor=user)
+        messages.success(request, _("Return approved; the return address was sent."))
+    elif action in ("reship", "exchange", "close", "reopen", "start", "wait", "resolve"):
+        form = forms.NoteOnlyForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        note = form.cleaned_data["note"]
+        if action == "reship":
+            services.reship(case=case, actor=user, note=note)
+        elif action == "exchange":
+            services.arrange_exchange(case=case, actor=user, note=note)
+        elif action == "close":
+            services.close_case(case=case, actor=user, note=note)
+        elif action == "reopen":
+            services.reopen_case(case=case, actor=user, note=note)
+        else:
+            target = casework.ACTIONS_BY_NAME[action].target
+            services.transition_case(case=case, to=target, actor=user, note=note)
+        messages.success(request, _("Saved."))
+    elif action == "review":
+        form = forms.ReviewOutcomeForm(post)
+        if not form.is_valid():
+            return _form_error(request, form)
+        services.record_review_outcome(case=case, actor=user, revised=form.cleaned_data["revised"])
+        messages.success(request, _("Review outcome recorded."))
+    else:
+        raise Http404
+
+
+@require_POST
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    _agent(request)
+    case = _get_case(number)
+    try:
+        _do_action(request, case, action)
+    except DomainError as error:
+        messages.error(request, error.message)
+    if request.htmx:
+        response = render(request, "aftersales/case.html#case-panel", _case_context(request, _get_case(number)))
+        response["HX-Trigger"] = "casesChanged"
+        return response
+    return redirect("aftersales:case", number=number)
+
+
+@require_GET
+def phrases(request: HttpRequest, number: str) -> HttpResponse:
+    """R3: quick phrases, searchable, with the case's variables filled in."""
+    _agent(request)
+    case = _get_case(number)
+    term = request.GET.get("q", "").strip()
+    qs = QuickPhrase.objects.filter(active=True)
+    if term:
+        qs = qs.filter(title__icontains=term) | qs.filter(body__icontains=term) | qs.filter(category__icontains=term)
+    variables = case_variables(case)
+    rendered = [(phrase, render_text(phrase.body, variables)) for phrase in qs[:30]]
+    return render(request, "aftersales/phrases.html", {"phrases": rendered, "case": case})
+
+
+def new_case(request: HttpRequest) -> HttpResponse:
+    """Open a case by hand from an order lookup."""
+    _agent(request)
+    lookup = forms.OrderLookupForm(request.GET or None)
+    order = lookup.order if lookup.is_bound and lookup.is_valid() else None
+    form = None
+    if order is not None:
+        form = forms.NewCaseForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.open_application(
+                    kind=data["kind"],
+                    order=order,
+                    actor=request.user,
+                    reason=data["reason"],
+                    amount_fen=data["amount"],
+                    small_defect=data["small_defect"],
+                    message=data["message"],
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
+                return redirect("aftersales:case", number=case.number)
+    recent = []
+    if order is not None:
+        recent = list(Case.objects.filter(order=order).order_by("-created_at")[:10])
+    return render(
+        request, "aftersales/new_case.html", {"lookup": lookup, "order": order, "form": form, "order_cases": recent}
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("aftersales/", include("aftersales.urls")),
+    path("api/v1/", include("aftersales.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
 ]

@@ -4,16 +4,9 @@ from django import template
 from django.utils import timezone
 
 from backoffice.models import mask_phone
+from backoffice.money import format_fen
 
 register = template.Library()
-
-
-def format_fen(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
 @register.filter
@@ -32,3 +25,11 @@ def seconds_until(moment):
     if moment is None:
         return ""
     return int((moment - timezone.now()).total_seconds())
+
+
+@register.filter
+def yuan(fen):
+    """1250 → 12.50, for an input's value."""
+    if fen is None:
+        return ""
+    return f"{int(fen) // 100}.{int(fen) % 100:02d}"

@@ -1,0 +1,83 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.models import Case
+from backoffice.money import format_fen
+
+
+def _case_url(record) -> str:
+    return reverse("aftersales:case", args=[record.number])
+
+
+class CaseTable(tables.Table):
+    number = tables.Column(verbose_name=_("Case"), linkify=lambda record: _case_url(record))
+    kind = tables.Column(verbose_name=_("Kind"))
+    customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__nickname",), default="—")
+    order = tables.Column(verbose_name=_("Order"), order_by=("order__number",), default="—")
+    amount_fen = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
+    reason = tables.Column(verbose_name=_("Reason"))
+    status = tables.Column(verbose_name=_("Status"))
+    due_at = tables.Column(verbose_name=_("SLA"))
+    assignee = tables.Column(verbose_name=_("Assignee"), order_by=("assignee__username",), default="—")
+    created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="m-d H:i")
+
+    class Meta:
+        model = Case
+        fields = (
+            "number",
+            "kind",
+            "customer",
+            "order",
+            "amount_fen",
+            "reason",
+            "status",
+            "due_at",
+            "assignee",
+            "created_at",
+        )
+        order_by = ("due_at",)
+        attrs = {"class": "table queue-table"}
+        empty_text = _("No cases in this queue. Nice work.")
+        row_attrs = {
+            "class": lambda record: f"clickable prio-{record.priority}",
+            "data-href": lambda record: _case_url(record),
+            "hx-get": lambda record: _case_url(record),
+            "hx-target": "#main",
+            "hx-select": "#main",
+            "hx-swap": "outerHTML",
+            "hx-push-url": "true",
+        }
+
+    def render_customer(self, value):
+        return format_html('{}<span class="muted"> {}</span>', value.nickname, value.masked_phone)
+
+    def render_order(self, value):
+        return value.number
+
+    def render_amount_fen(self, value):
+        return format_fen(value) if value else "—"
+
+    def render_reason(self, record):
+        return record.get_reason_display() or "—"
+
+    def render_kind(self, record):
+        return record.get_kind_display()
+
+    def render_status(self, record):
+        return format_html('<span class="badge badge-{}">{}</span>', record.status, record.get_status_display())
+
+    def render_due_at(self, record):
+        if not record.is_open or record.due_at is None:
+            return "—"
+        return format_html(
+            '<span class="sla" data-countdown="{}" title="{}">{}</span>',
+            record.due_at.isoformat(),
+            timezone.localtime(record.due_at).strftime("%Y-%m-%d %H:%M"),
+            "",
+        )
+
+    def render_assignee(self, value):
+        return value.get_full_name() or value.get_username()

@@ -1,0 +1,466 @@
+"""The case services every desk shares: open, move, assign, claim, talk to the customer, note.
+
+Each write runs in a transaction, changes the row with a conditional update where two people could race,
+and appends the timeline event that is also the audit trail.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import outbox
+from .businesshours import Calendar
+from .errors import DomainError
+from .models import (
+    DESK_PREFIX,
+    OPEN_STATUSES,
+    AutoReplyRule,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseKind,
+    Customer,
+    Desk,
+    EventType,
+    Order,
+    Priority,
+    Status,
+    StoreSettings,
+)
+
+# The allowed moves between states. Buttons on the case page come from ACTIONS, which must agree with this.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.CLOSED, Status.IN_PROGRESS},
+    Status.CLOSED: {Status.IN_PROGRESS},
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+
+
+OPEN = frozenset(OPEN_STATUSES)
+ACTIONS = [
+    Action("start", gettext_lazy("Start work"), frozenset({Status.NEW, Status.WAITING}), Status.IN_PROGRESS),
+    Action("wait", gettext_lazy("Wait for customer"), frozenset({Status.NEW, Status.IN_PROGRESS}), Status.WAITING),
+    Action("resolve", gettext_lazy("Mark resolved"), OPEN, Status.RESOLVED),
+    Action("close", gettext_lazy("Close"), OPEN | {Status.RESOLVED}, Status.CLOSED),
+    Action("reopen", gettext_lazy("Reopen"), frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS),
+]
+ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}
+
+
+def available_actions(case: Case) -> list[Action]:
+    return [action for action in ACTIONS if case.status in action.sources]
+
+
+def can_transition(case: Case, to: str) -> bool:
+    return to in TRANSITIONS[case.status]
+
+
+# --- events -----------------------------------------------------------------------------------------------------
+
+
+def record_event(
+    *,
+    case: Case | None,
+    type: str,
+    actor=None,
+    body: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    target: str = "",
+    external_id: str = "",
+    at: dt.datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        type=type,
+        actor=actor,
+        body=body,
+        before=before or {},
+        after=after or {},
+        target=target or (case.number if case else ""),
+        external_id=external_id,
+        at=at or timezone.now(),
+    )
+
+
+def _user_label(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+# --- numbers and SLA ----------------------------------------------------------------------------------------------
+
+
+def next_case_number(desk: str, at: dt.datetime | None = None) -> str:
+    """AS-20261124-0001: desk prefix, the Shanghai date, and that day's sequence."""
+    prefix = DESK_PREFIX[Desk(desk)]
+    day = timezone.localdate(at or timezone.now())
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.get_or_create(prefix=prefix, day=day)
+        except IntegrityError:
+            pass  # another process created today's counter first
+        CaseCounter.objects.filter(prefix=prefix, day=day).update(last=F("last") + 1)
+        last = CaseCounter.objects.filter(prefix=prefix, day=day).values_list("last", flat=True).get()
+    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
+
+
+def resolve_deadline(kind: str, opened_at: dt.datetime, store: StoreSettings) -> dt.datetime | None:
+    """A7: a refund application is handled within 48 h, a return (or exchange) reviewed within 24 h."""
+    if kind in (CaseKind.REFUND, CaseKind.COMPENSATION, CaseKind.RESHIP, CaseKind.REVIEW):
+        return opened_at + dt.timedelta(hours=store.refund_handle_hours)
+    if kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
+        return opened_at + dt.timedelta(hours=store.return_review_hours)
+    return None
+
+
+def nearest_due(*moments: dt.datetime | None) -> dt.datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
+
+
+def sla_state(case: Case, *, now: dt.datetime | None = None, due_soon_minutes: int = 120) -> str:
+    """ok / soon / overdue / none, for the countdown's colour."""
+    if case.due_at is None or not case.is_open:
+        return "none"
+    now = now or timezone.now()
+    if case.due_at <= now:
+        return "overdue"
+    if case.due_at - now <= dt.timedelta(minutes=due_soon_minutes):
+        return "soon"
+    return "ok"
+
+
+# --- opening ----------------------------------------------------------------------------------------------------
+
+
+def open_case(
+    *,
+    desk: str,
+    kind: str,
+    customer: Customer | None,
+    order: Order | None = None,
+    actor=None,
+    reason: str = "",
+    subject: str = "",
+    amount_fen: int = 0,
+    small_defect: bool = False,
+    priority: int = Priority.NORMAL,
+    source: str = "manual",
+    external_id: str = "",
+    resolve_due: dt.datetime | None = None,
+    opened_at: dt.datetime | None = None,
+    store: StoreSettings | None = None,
+) -> Case:
+    store = store or StoreSettings.load()
+    opened_at = opened_at or timezone.now()
+    if customer is None and order is not None:
+        customer = order.customer
+    if amount_fen < 0:
+        raise DomainError(_("The amount cannot be negative."))
+    if order is not None and amount_fen > order.paid_fen:
+        raise DomainError(_("The amount cannot be more than the customer paid for the order."))
+    due = resolve_due if resolve_due is not None else resolve_deadline(kind, opened_at, store)
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=next_case_number(desk, opened_at),
+            desk=desk,
+            kind=kind,
+            customer=customer,
+            order=order,
+            reason=reason,
+            subject=subject[:200],
+            amount_fen=amount_fen,
+            small_defect=small_defect,
+            priority=priority,
+            source=source,
+            external_id=external_id,
+            resolve_due=due,
+            due_at=due,
+            created_at=opened_at,
+            updated_at=opened_at,
+        )
+        record_event(
+            case=case,
+            type=EventType.CASE_OPENED,
+            actor=actor,
+            at=opened_at,
+            after={
+                "kind": kind,
+                "status": case.status,
+                "reason": reason,
+                "amount_fen": amount_fen,
+                "source": source,
+                "order": order.number if order else None,
+            },
+        )
+    return case
+
+
+# --- state ------------------------------------------------------------------------------------------------------
+
+
+def transition_case(*, case: Case, to: str, actor=None, note: str = "", extra: dict | None = None) -> Case:
+    """Move a case along the table above; refuse any other move; 0 rows updated means someone moved it first."""
+    old = case.status
+    if to == old:
+        return case
+    if not can_transition(case, to):
+        raise DomainError(
+            _("A case that is “%(old)s” cannot become “%(new)s”.") % {"old": Status(old).label, "new": Status(to).label}
+        )
+    now = timezone.now()
+    changes: dict = {"status": to, "updated_at": now}
+    if to == Status.RESOLVED:
+        changes["resolved_at"] = now
+    if to == Status.CLOSED:
+        changes["closed_at"] = now
+    if to in (Status.RESOLVED, Status.CLOSED):
+        changes.update(awaiting_reply_since=None, first_response_due=None, resolve_due=None, due_at=None)
+    if old in (Status.RESOLVED, Status.CLOSED) and to in OPEN_STATUSES:
+        changes.update(resolved_at=None, closed_at=None)
+    changes.update(extra or {})
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, status=old).update(**changes)
+        if not updated:
+            raise DomainError(_("Someone else changed this case just now. Reload it and try again."))
+        for field, value in changes.items():
+            setattr(case, field, value)
+        record_event(
+            case=case, type=EventType.CASE_STATUS, actor=actor, body=note, before={"status": old}, after={"status": to}
+        )
+    return case
+
+
+def set_priority(*, case: Case, priority: int, actor) -> Case:
+    old = case.priority
+    if old == priority:
+        return case
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(priority=priority, updated_at=timezone.now())
+        case.priority = priority
+        record_event(
+            case=case, type=EventType.CASE_PRIORITY, actor=actor, before={"priority": old}, after={"priority": priority}
+        )
+    return case
+
+
+# --- assignment -------------------------------------------------------------------------------------------------
+
+
+def _claim_changes(agent) -> dict:
+    # Taking a new case starts work on it, in the same UPDATE as the claim.
+    return {
+        "assignee": agent,
+        "updated_at": timezone.now(),
+        "status": models.Case(
+            models.When(status=Status.NEW, then=models.Value(Status.IN_PROGRESS)), default=F("status")
+        ),
+    }
+
+
+def claim_case(*, case: Case, agent) -> Case:
+    """An agent takes a specific unassigned case. Two agents can never both get it."""
+    if not case.is_open:
+        raise DomainError(_("Only open cases can be taken."))
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
+            **_claim_changes(agent)
+        )
+        if not updated:
+            raise DomainError(_("Another agent took this case first."))
+        old_status = case.status
+        case.refresh_from_db(fields=["assignee", "status", "updated_at"])
+        record_event(
+            case=case,
+            type=EventType.CASE_CLAIMED,
+            actor=agent,
+            before={"assignee": None, "status": old_status},
+            after={"assignee": _user_label(agent), "status": case.status},
+        )
+    return case
+
+
+def take_next_case(*, agent, desk: str, kinds: list[str] | None = None) -> Case | None:
+    """Give the agent the most urgent unassigned open case: earliest SLA deadline, then priority, then age.
+
+    Candidates are tried one by one with a conditional update; a row another agent won is skipped.
+    """
+    candidates = Case.objects.filter(desk=desk, status__in=OPEN_STATUSES, assignee__isnull=True)
+    if kinds:
+        candidates = candidates.filter(kind__in=kinds)
+    ordered = candidates.order_by(F("due_at").asc(nulls_last=True), "-priority", "created_at")
+    for _attempt in range(5):
+        ids = list(ordered.values_list("pk", flat=True)[:20])
+        if not ids:
+            return None
+        for pk in ids:
+            with transaction.atomic():
+                before = Case.objects.filter(pk=pk).values_list("status", flat=True).first()
+                if not Case.objects.filter(pk=pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
+                    **_claim_changes(agent)
+                ):
+                    continue
+                case = Case.objects.select_related("customer", "order").get(pk=pk)
+                record_event(
+                    case=case,
+                    type=EventType.CASE_CLAIMED,
+                    actor=agent,
+                    before={"assignee": None, "status": before},
+                    after={"assignee": _user_label(agent), "status": case.status, "via": "take_next"},
+                )
+                return case
+    return None
+
+
+def release_case(*, case: Case, agent) -> Case:
+    """The assignee gives a case back to the queue."""
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, assignee=agent).update(assignee=None, updated_at=timezone.now())
+        if not updated:
+            raise DomainError(_("Only the assignee can release this case."))
+        case.assignee = None
+        record_event(
+            case=case, type=EventType.CASE_RELEASED, actor=agent, before={"assignee": _user_label(agent)}, after={}
+        )
+    return case
+
+
+def assign_case(*, case: Case, assignee, actor) -> Case:
+    """A supervisor gives the case to an agent (or back to the queue with assignee=None)."""
+    old = case.assignee
+    if (old.pk if old else None) == (assignee.pk if assignee else None):
+        return case
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
+        case.assignee = assignee
+        record_event(
+            case=case,
+            type=EventType.CASE_ASSIGNED,
+            actor=actor,
+            before={"assignee": _user_label(old)},
+            after={"assignee": _user_label(assignee)},
+        )
+    return case
+
+
+# --- conversation -----------------------------------------------------------------------------------------------
+
+
+def record_customer_message(
+    *,
+    case: Case,
+    body: str,
+    at: dt.datetime | None = None,
+    external_id: str = "",
+    store: StoreSettings | None = None,
+    calendar: Calendar | None = None,
+) -> CaseEvent | None:
+    """A customer wrote. R1: the reply clock restarts (3 minutes of business time). R2/A6: auto-replies.
+
+    A repeated delivery (same external id) is not stored twice; it returns None.
+    """
+    store = store or StoreSettings.load()
+    calendar = calendar or Calendar.for_store(store)
+    at = at or timezone.now()
+    if external_id and CaseEvent.objects.filter(external_id=external_id).exists():
+        return None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event = record_event(
+                    case=case, type=EventType.CUSTOMER_MESSAGE, body=body, at=at, external_id=external_id
+                )
+        except IntegrityError:
+            return None
+        if case.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
+            transition_case(case=case, to=Status.IN_PROGRESS, note=_("The customer wrote again."))
+        reply_due = calendar.add_business_time(at, dt.timedelta(minutes=store.first_response_minutes))
+        waiting_since = case.awaiting_reply_since or at
+        due_at = nearest_due(reply_due, case.resolve_due)
+        Case.objects.filter(pk=case.pk).update(
+            awaiting_reply_since=waiting_since, first_response_due=reply_due, due_at=due_at, updated_at=at
+        )
+        case.awaiting_reply_since, case.first_response_due, case.due_at = waiting_since, reply_due, due_at
+        _auto_reply(case=case, event=event, store=store, calendar=calendar)
+    return event
+
+
+def _auto_reply(*, case: Case, event: CaseEvent, store: StoreSettings, calendar: Calendar) -> None:
+    """A6 keyword rules first; otherwise R2's out-of-hours reply when the store is closed."""
+    template_key = None
+    text = event.body
+    for rule in AutoReplyRule.objects.filter(active=True, template__active=True).select_related("template"):
+        if any(word in text for word in rule.keyword_list):
+            template_key = rule.template.key
+            break
+    if template_key is None and not calendar.is_open(event.at):
+        template_key = "out_of_hours"
+    if template_key is None:
+        return
+    message = outbox.send_template(key=template_key, case=case, idempotency_key=f"auto:{event.pk}")
+    if message is not None:
+        record_event(case=case, type=EventType.AUTO_REPLY, body=message.body, after={"template": template_key})
+
+
+def reply_to_customer(*, case: Case, body: str, actor) -> CaseEvent:
+    """An agent's reply: sent through the outbox, and it stops the R1 clock, recording whether it was in time."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("Write a reply first."))
+    now = timezone.now()
+    with transaction.atomic():
+        after: dict = {}
+        if case.awaiting_reply_since is not None:
+            waited = (now - case.awaiting_reply_since).total_seconds()
+            after = {
+                "waited_seconds": int(waited),
+                "within_sla": case.first_response_due is None or now <= case.first_response_due,
+            }
+        event = record_event(case=case, type=EventType.REPLY, actor=actor, body=body, at=now, after=after)
+        changes = {
+            "awaiting_reply_since": None,
+            "first_response_due": None,
+            "due_at": case.resolve_due,
+            "updated_at": now,
+        }
+        if case.first_replied_at is None:
+            changes["first_replied_at"] = now
+        Case.objects.filter(pk=case.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(case, field, value)
+        if case.assignee_id is None:
+            Case.objects.filter(pk=case.pk, assignee__isnull=True).update(assignee=actor)
+            case.assignee = actor
+        if case.status == Status.NEW:
+            transition_case(case=case, to=Status.IN_PROGRESS, actor=actor)
+        if case.customer_id:
+            outbox.queue_message(
+                customer=case.customer, case=case, body=body, idempotency_key=f"reply:{event.pk}", actor=actor
+            )
+    return event
+
+
+def add_note(*, case: Case, body: str, actor) -> CaseEvent:
+    """An internal note: seen by staff only, never sent."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("The note is empty."))
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        return record_event(case=case, type=EventType.NOTE, actor=actor, body=body)

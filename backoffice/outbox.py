@@ -1,0 +1,214 @@
+"""The one outbox: every message the store sends a customer is a row here, sent by Celery, retried, audited."""
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import Case, CaseEvent, Channel, Customer, EventType, MessageTemplate, OutboundMessage, StoreSettings
+from .money import format_fen
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A row left in "sending" this long belongs to a worker that died; it goes back to the queue.
+STALE_SENDING = dt.timedelta(minutes=10)
+VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def render_text(text: str, variables: dict[str, Any]) -> str:
+    """Fill {name} variables; unknown ones stay as written so a typo is visible, never an error."""
+    return VARIABLE.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), text)
+
+
+def case_variables(case: Case | None, *, customer: Customer | None = None, store: StoreSettings | None = None) -> dict:
+    """The variables a template or quick phrase may use, taken from the case (R3)."""
+    store = store or StoreSettings.load()
+    customer = customer or (case.customer if case else None)
+    order = case.order if case else None
+    shipment = None
+    if order is not None:
+        shipments = list(order.shipments.all())
+        shipment = shipments[-1] if shipments else None
+    amount = case.resolved_amount_fen or case.amount_fen if case else 0
+    return {
+        "customer_name": (customer.name or customer.nickname) if customer else "",
+        "nickname": customer.nickname if customer else "",
+        "order_no": order.number if order else "",
+        "tracking_no": shipment.tracking_no if shipment else "",
+        "courier": shipment.courier.name if shipment else "",
+        "amount": format_fen(amount),
+        "refund_amount": format_fen(amount),
+        "paid_amount": format_fen(order.paid_fen) if order else "",
+        "store_name": store.store_name,
+        "return_address": store.return_address,
+        "case_no": case.number if case else "",
+        "reason": case.get_reason_display() if case and case.reason else "",
+        "delivery_days": f"{store.expected_delivery_days_min}–{store.expected_delivery_days_max}",
+    }
+
+
+def queue_message(
+    *,
+    customer: Customer,
+    body: str,
+    idempotency_key: str,
+    case: Case | None = None,
+    channel: str = Channel.CHAT,
+    template_key: str = "",
+    send_after: dt.datetime | None = None,
+    actor=None,
+) -> OutboundMessage:
+    """Put a message in the outbox once per idempotency key; it is sent after the transaction commits."""
+    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                customer=customer,
+                case=case,
+                channel=channel,
+                template_key=template_key,
+                body=body,
+                idempotency_key=idempotency_key,
+                send_after=send_after or timezone.now(),
+            )
+    except IntegrityError:
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    if case is not None:
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            type=EventType.OUTBOUND_QUEUED,
+            body=body,
+            target=f"outbound:{message.pk}",
+            after={"channel": channel, "template": template_key},
+        )
+    if message.send_after <= timezone.now():
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def send_template(
+    *,
+    key: str,
+    idempotency_key: str,
+    case: Case | None = None,
+    customer: Customer | None = None,
+    extra: dict | None = None,
+    send_after: dt.datetime | None = None,
+    actor=None,
+) -> OutboundMessage | None:
+    """Render an admin-edited template with the case's variables and queue it. A switched-off template sends nothing."""
+    template = MessageTemplate.objects.filter(key=key, active=True).first()
+    customer = customer or (case.customer if case else None)
+    if template is None or customer is None:
+        logger.info("template %s not sent: inactive, missing or no customer", key)
+        return None
+    variables = case_variables(case, customer=customer) | (extra or {})
+    return queue_message(
+        customer=customer,
+        case=case,
+        body=render_text(template.body, variables),
+        channel=template.channel,
+        template_key=key,
+        idempotency_key=idempotency_key,
+        send_after=send_after,
+        actor=actor,
+    )
+
+
+def _enqueue(message_id: int) -> None:
+    from .tasks import deliver_message
+
+    try:
+        deliver_message.delay(message_id)
+    except Exception:  # noqa: BLE001
+        # Broker down: the row stays pending and the beat sweep sends it when the broker is back.
+        logger.warning("broker unavailable; message %s waits for the sweep", message_id)
+
+
+def get_backend():
+    return import_string(BACKENDS[settings.OUTBOX_BACKEND])()
+
+
+BACKENDS = {"local": "backoffice.channels.LocalBackend", "http": "backoffice.channels.HttpGatewayBackend"}
+
+
+def deliver(message_id: int) -> str:
+    """Send one message if it is still pending: claim it with a conditional update so two workers never both send."""
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(
+        pk=message_id, state=OutboundMessage.State.PENDING, send_after__lte=now
+    ).update(state=OutboundMessage.State.SENDING, send_after=now)
+    if not claimed:
+        return "skipped"
+    message = OutboundMessage.objects.select_related("customer").get(pk=message_id)
+    attempts = message.attempts + 1
+    try:
+        get_backend().send(message)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
+        final = attempts >= MAX_ATTEMPTS
+        backoff = dt.timedelta(seconds=30 * 2**attempts)
+        OutboundMessage.objects.filter(pk=message_id).update(
+            state=OutboundMessage.State.FAILED if final else OutboundMessage.State.PENDING,
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            send_after=timezone.now() + backoff,
+        )
+        if final and message.case_id:
+            CaseEvent.objects.create(
+                case_id=message.case_id,
+                type=EventType.OUTBOUND_FAILED,
+                body=str(exc)[:500],
+                target=f"outbound:{message.pk}",
+            )
+        return "failed" if final else "retry"
+    sent_at = timezone.now()
+    OutboundMessage.objects.filter(pk=message_id).update(
+        state=OutboundMessage.State.SENT, attempts=attempts, sent_at=sent_at, last_error=""
+    )
+    if message.case_id:
+        CaseEvent.objects.create(
+            case_id=message.case_id,
+            type=EventType.OUTBOUND_SENT,
+            at=sent_at,
+            target=f"outbound:{message.pk}",
+            after={"channel": message.channel},
+        )
+    return "sent"
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Pending messages whose time has come, after returning rows orphaned by a dead worker."""
+    now = timezone.now()
+    OutboundMessage.objects.filter(state=OutboundMessage.State.SENDING, send_after__lt=now - STALE_SENDING).update(
+        state=OutboundMessage.State.PENDING
+    )
+    return list(
+        OutboundMessage.objects.filter(state=OutboundMessage.State.PENDING, send_after__lte=now)
+        .order_by("send_after")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def retry_failed(*, message: OutboundMessage, actor) -> None:
+    """A supervisor sends a failed message again."""
+    OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.FAILED).update(
+        state=OutboundMessage.State.PENDING, send_after=timezone.now()
+    )
+    if message.case_id:
+        CaseEvent.objects.create(
+            case_id=message.case_id,
+            actor=actor,
+            type=EventType.OUTBOUND_QUEUED,
+            target=f"outbound:{message.pk}",
+            after={"retry": True},
+        )
+    transaction.on_commit(lambda: _enqueue(message.pk))
