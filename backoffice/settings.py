@@ -78,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "backoffice.roles.roles_context",
             ],
-            "builtins": ["backoffice.templatetags.backoffice"],
+            "builtins": ["backoffice.templatetags.backoffice", "template_partials.templatetags.partials"],
         },
     }
 ]
