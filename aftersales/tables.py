@@ -16,7 +16,7 @@ class CaseTable(tables.Table):
     number = tables.Column(verbose_name=_("Case"), linkify=lambda record: _case_url(record))
     kind = tables.Column(verbose_name=_("Kind"))
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__nickname",), default="—")
-    order = tables.Column(verbose_name=_("Order"), order_by=("order__number",), default="—")
+    order = tables.Column(verbose_name=_("Order no."), order_by=("order__number",), default="—")
     amount_fen = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
     reason = tables.Column(verbose_name=_("Reason"))
     status = tables.Column(verbose_name=_("Status"))
@@ -45,8 +45,8 @@ class CaseTable(tables.Table):
             "class": lambda record: f"clickable prio-{record.priority}",
             "data-href": lambda record: _case_url(record),
             "hx-get": lambda record: _case_url(record),
-            "hx-target": "#main",
-            "hx-select": "#main",
+            "hx-target": "#desk-main",
+            "hx-select": "#desk-main",
             "hx-swap": "outerHTML",
             "hx-push-url": "true",
         }
