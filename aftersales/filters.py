@@ -4,8 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import DESK_KINDS, Case, Desk, Reason, Status
-
-from .queries import search_cases
+from backoffice.queues import search_cases
 
 
 def staff_users():

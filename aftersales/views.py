@@ -9,13 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casework
+from backoffice import casework, queues
 from backoffice.errors import DomainError
 from backoffice.models import Case, Desk, QuickPhrase, Shipment, StoreSettings, TrackingEvent
 from backoffice.outbox import case_variables, render_text
 from backoffice.roles import Role, is_supervisor, require_role
 
-from . import forms, queries, services
+from . import forms, services
 from .filters import CaseFilter
 from .tables import CaseTable
 
@@ -30,14 +30,16 @@ def _agent(request: HttpRequest) -> None:
 @vary_on_headers("HX-Request")
 def queue(request: HttpRequest, queue: str) -> HttpResponse:
     _agent(request)
-    queues = queries.visible_queues(request.user)
-    if queue not in queues:
+    visible = queues.visible_queues(request.user)
+    if queue not in visible:
         raise Http404
     store = StoreSettings.load()
-    case_filter = CaseFilter(request.GET, queryset=queries.queue_cases(queue, user=request.user, store=store))
+    case_filter = CaseFilter(
+        request.GET, queryset=queues.queue_cases(queue, user=request.user, desk=Desk.AFTERSALES, store=store)
+    )
     table = CaseTable(case_filter.qs)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    context = {"queue": queue, "queues": queues, "filter": case_filter, "table": table, "queue_label": queues[queue]}
+    context = {"queue": queue, "queues": visible, "filter": case_filter, "table": table, "queue_label": visible[queue]}
     template = "aftersales/queue.html"
     if request.htmx and request.htmx.target == "queue-results":
         template += "#queue-results"
@@ -47,7 +49,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
 @require_GET
 def nav_counts(request: HttpRequest) -> HttpResponse:
     _agent(request)
-    counts = queries.queue_counts(user=request.user)
+    counts = queues.queue_counts(user=request.user, desk=Desk.AFTERSALES)
     return render(request, "aftersales/nav_counts.html", {"counts": counts})
 
 
@@ -79,8 +81,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "order": order,
         "items": items,
         "shipments": shipments,
-        "events": list(queries.timeline(case)),
-        "earlier_cases": list(queries.earlier_cases(case)),
+        "events": list(queues.timeline(case)),
+        "earlier_cases": list(queues.earlier_cases(case)),
         "actions": casework.available_actions(case),
         "resolutions": services.available_resolutions(case),
         "refundable_fen": services.refundable_fen(order) if order else 0,
@@ -108,7 +110,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 
 def _get_case(number: str) -> Case:
     try:
-        return queries.case_detail(number)
+        return queues.case_detail(number)
     except Case.DoesNotExist:
         raise Http404 from None
 

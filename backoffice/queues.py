@@ -1,4 +1,4 @@
-"""The reads behind the after-sales queues and the case page."""
+"""The reads behind every desk's queues and case pages (one idea of a case, one set of queues)."""
 
 import datetime as dt
 
@@ -6,8 +6,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.models import OPEN_STATUSES, Case, CaseEvent, Desk, Shipment, Status, StoreSettings
-from backoffice.roles import is_supervisor
+from .models import OPEN_STATUSES, Case, CaseEvent, Shipment, Status, StoreSettings
+from .roles import is_supervisor
 
 QUEUES = {
     "mine": _("Mine"),
@@ -36,7 +36,7 @@ def queue_filter(queue: str, *, user, now: dt.datetime, due_soon: dt.timedelta) 
     }[queue]
 
 
-def queue_cases(queue: str, *, user, desk: str = Desk.AFTERSALES, store: StoreSettings | None = None) -> QuerySet:
+def queue_cases(queue: str, *, user, desk: str, store: StoreSettings | None = None) -> QuerySet:
     store = store or StoreSettings.load()
     now = timezone.now()
     return (
@@ -46,7 +46,7 @@ def queue_cases(queue: str, *, user, desk: str = Desk.AFTERSALES, store: StoreSe
     )
 
 
-def queue_counts(*, user, desk: str = Desk.AFTERSALES, store: StoreSettings | None = None) -> dict[str, int]:
+def queue_counts(*, user, desk: str, store: StoreSettings | None = None) -> dict[str, int]:
     """All queue sizes in one query, for the navigation badges."""
     store = store or StoreSettings.load()
     now = timezone.now()
