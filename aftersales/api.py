@@ -16,11 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from backoffice.errors import DomainError
+from backoffice.forms import YuanField
 from backoffice.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, Customer, Desk, Integration, Order, Reason
 from backoffice.models.messaging import hash_token
 
 from . import services
-from .forms import YuanField
 
 APPLICATION_KINDS = [
     (k.value, k.label)

@@ -1,14 +1,10 @@
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.forms import staff_users
 from backoffice.models import DESK_KINDS, Case, Desk, Reason, Status
 from backoffice.queues import search_cases
-
-
-def staff_users():
-    return get_user_model().objects.filter(groups__name__in=["agent", "supervisor"]).distinct().order_by("username")
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -4,13 +4,16 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casework, queues
+from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
+from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
 from backoffice.models import Case, Desk, QuickPhrase, Shipment, StoreSettings, TrackingEvent
 from backoffice.outbox import case_variables, render_text
 from backoffice.roles import Role, is_supervisor, require_role
@@ -78,6 +81,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         items = list(order.items.all())
     return {
         "case": case,
+        "case_url": reverse("aftersales:case", args=[case.number]),
         "order": order,
         "items": items,
         "shipments": shipments,
@@ -87,11 +91,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "resolutions": services.available_resolutions(case),
         "refundable_fen": services.refundable_fen(order) if order else 0,
         "store": store,
-        "reply_form": forms.ReplyForm(),
-        "note_form": forms.NoteForm(),
-        "assign_form": forms.AssignForm(initial={"assignee": case.assignee_id})
-        if is_supervisor(request.user)
-        else None,
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
         "is_mine": case.assignee_id == request.user.pk,
         "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }
@@ -115,45 +117,16 @@ def _get_case(number: str) -> Case:
         raise Http404 from None
 
 
-def _form_error(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 def _do_action(request: HttpRequest, case: Case, action: str) -> None:
     """Parse the action's form and call its service; a refused rule becomes a message, never a crash."""
+    if handle_common_action(request, case, action):
+        return
     user = request.user
     post = request.POST
-    if action == "claim":
-        services.claim_case(case=case, agent=user)
-        messages.success(request, _("The case is yours."))
-    elif action == "release":
-        services.release_case(case=case, agent=user)
-        messages.success(request, _("The case went back to the queue."))
-    elif action == "assign":
-        require_role(user, Role.SUPERVISOR)
-        form = forms.AssignForm(post)
-        if not form.is_valid():
-            return _form_error(request, form)
-        services.assign_case(case=case, assignee=form.cleaned_data["assignee"], actor=user)
-        messages.success(request, _("Assignment saved."))
-    elif action == "reply":
-        form = forms.ReplyForm(post)
-        if not form.is_valid():
-            return _form_error(request, form)
-        services.reply_to_customer(case=case, body=form.cleaned_data["body"], actor=user)
-        messages.success(request, _("Reply sent."))
-    elif action == "note":
-        form = forms.NoteForm(post)
-        if not form.is_valid():
-            return _form_error(request, form)
-        services.add_note(case=case, body=form.cleaned_data["body"], actor=user)
-        messages.success(request, _("Note added."))
-    elif action in ("approve_refund", "compensate", "return_received"):
+    if action in ("approve_refund", "compensate", "return_received"):
         form = forms.AmountForm(post)
         if not form.is_valid():
-            return _form_error(request, form)
+            return form_errors_to_messages(request, form)
         amount, note = form.cleaned_data["amount"], form.cleaned_data["note"]
         if action == "approve_refund":
             services.approve_refund(case=case, actor=user, amount_fen=amount, note=note)
@@ -167,33 +140,28 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
     elif action == "reject":
         form = forms.RejectForm(post)
         if not form.is_valid():
-            return _form_error(request, form)
+            return form_errors_to_messages(request, form)
         services.reject_application(case=case, actor=user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Application rejected; the customer was told why."))
     elif action == "approve_return":
         services.approve_return(case=case, actor=user)
         messages.success(request, _("Return approved; the return address was sent."))
-    elif action in ("reship", "exchange", "close", "reopen", "start", "wait", "resolve"):
-        form = forms.NoteOnlyForm(post)
+    elif action in ("reship", "exchange", "close"):
+        form = NoteOnlyForm(post)
         if not form.is_valid():
-            return _form_error(request, form)
+            return form_errors_to_messages(request, form)
         note = form.cleaned_data["note"]
         if action == "reship":
             services.reship(case=case, actor=user, note=note)
         elif action == "exchange":
             services.arrange_exchange(case=case, actor=user, note=note)
-        elif action == "close":
-            services.close_case(case=case, actor=user, note=note)
-        elif action == "reopen":
-            services.reopen_case(case=case, actor=user, note=note)
         else:
-            target = casework.ACTIONS_BY_NAME[action].target
-            services.transition_case(case=case, to=target, actor=user, note=note)
+            services.close_case(case=case, actor=user, note=note)
         messages.success(request, _("Saved."))
     elif action == "review":
         form = forms.ReviewOutcomeForm(post)
         if not form.is_valid():
-            return _form_error(request, form)
+            return form_errors_to_messages(request, form)
         services.record_review_outcome(case=case, actor=user, revised=form.cleaned_data["revised"])
         messages.success(request, _("Review outcome recorded."))
     else:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import outbox
+from . import closure, outbox
 from .businesshours import Calendar
 from .errors import DomainError
 from .models import (
@@ -244,6 +244,10 @@ def transition_case(*, case: Case, to: str, actor=None, note: str = "", extra: d
         record_event(
             case=case, type=EventType.CASE_STATUS, actor=actor, body=note, before={"status": old}, after={"status": to}
         )
+        if to == Status.CLOSED:
+            closure.after_close(case=case, actor=actor)
+        elif old == Status.CLOSED:
+            closure.after_reopen(case=case, actor=actor)
     return case
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,3 +91,11 @@ def earlier_cases(case: Case, limit: int = 10) -> QuerySet:
         .select_related("order")
         .order_by("-created_at")[:limit]
     )
+
+
+# Each desk's case page; a case opened from anywhere (search, earlier cases, audit log) goes to its own desk.
+DESK_CASE_VIEW = {"aftersales": "aftersales:case", "logistics": "logistics:case", "callback": "surveys:callback"}
+
+
+def case_page_url(case: Case) -> str:
+    return reverse(DESK_CASE_VIEW[case.desk], args=[case.number])

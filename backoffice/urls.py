@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
     path("aftersales/", include("aftersales.urls")),
     path("api/v1/", include("aftersales.api_urls")),
     path("admin/", admin.site.urls),

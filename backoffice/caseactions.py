@@ -1,0 +1,68 @@
+"""The case-page actions every desk shares: take, release, assign, reply, note, and the plain state moves.
+
+A desk's view tries these first and handles its own resolutions after.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from . import casework
+from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
+from .models import Case, Status
+from .roles import Role, require_role
+
+STATE_ACTIONS = ("start", "wait", "resolve", "reopen")
+
+
+def form_errors_to_messages(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
+    """Run a shared action; False when the action is not one of them. Domain errors propagate to the caller."""
+    user, post = request.user, request.POST
+    if action == "claim":
+        casework.claim_case(case=case, agent=user)
+        messages.success(request, _("The case is yours."))
+    elif action == "release":
+        casework.release_case(case=case, agent=user)
+        messages.success(request, _("The case went back to the queue."))
+    elif action == "assign":
+        require_role(user, Role.SUPERVISOR)
+        form = AssignForm(post)
+        if form.is_valid():
+            casework.assign_case(case=case, assignee=form.cleaned_data["assignee"], actor=user)
+            messages.success(request, _("Assignment saved."))
+        else:
+            form_errors_to_messages(request, form)
+    elif action == "reply":
+        form = ReplyForm(post)
+        if form.is_valid():
+            casework.reply_to_customer(case=case, body=form.cleaned_data["body"], actor=user)
+            messages.success(request, _("Reply sent."))
+        else:
+            form_errors_to_messages(request, form)
+    elif action == "note":
+        form = NoteForm(post)
+        if form.is_valid():
+            casework.add_note(case=case, body=form.cleaned_data["body"], actor=user)
+            messages.success(request, _("Note added."))
+        else:
+            form_errors_to_messages(request, form)
+    elif action in STATE_ACTIONS:
+        form = NoteOnlyForm(post)
+        if form.is_valid():
+            target = casework.ACTIONS_BY_NAME[action].target
+            casework.transition_case(case=case, to=target, actor=user, note=form.cleaned_data["note"])
+            messages.success(request, _("Saved."))
+        else:
+            form_errors_to_messages(request, form)
+    else:
+        return False
+    return True
+
+
+__all__ = ["STATE_ACTIONS", "Status", "form_errors_to_messages", "handle_common_action"]
