@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case
 from backoffice.money import format_fen
+from backoffice.templatetags.backoffice import staff_name
 
 
 def _case_url(record) -> str:
@@ -80,4 +81,4 @@ class CaseTable(tables.Table):
         )
 
     def render_assignee(self, value):
-        return value.get_full_name() or value.get_username()
+        return staff_name(value)

@@ -12,7 +12,8 @@ class BackofficeConfig(AppConfig):
         from .defaults import ensure_store_defaults
         from .roles import ensure_role_groups
 
-        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="backoffice.ensure_role_groups")
+        # After every app, not only this one: the permissions of later apps exist only once their turn came.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")
         post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")
 
 

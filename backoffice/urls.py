@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from . import views
 
@@ -9,7 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Logged-out people can switch language too (the login page has the switch).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
     path("aftersales/", include("aftersales.urls")),
     path("api/v1/", include("aftersales.api_urls")),

@@ -33,3 +33,11 @@ def yuan(fen):
     if fen is None:
         return ""
     return f"{int(fen) // 100}.{int(fen) % 100:02d}"
+
+
+@register.filter
+def staff_name(user):
+    """Chinese order: family name first (王小丽); the username when no name is set."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
