@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -42,7 +43,16 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     )
     table = CaseTable(case_filter.qs)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    context = {"queue": queue, "queues": visible, "filter": case_filter, "table": table, "queue_label": visible[queue]}
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    context = {
+        "queue": queue,
+        "queues": visible,
+        "filter": case_filter,
+        "table": table,
+        "queue_label": visible[queue],
+        "my_rate": queues.response_rate(since=today, agent=request.user),
+        "store_rate": queues.response_rate(since=today),
+    }
     template = "aftersales/queue.html"
     if request.htmx and request.htmx.target == "queue-results":
         template += "#queue-results"

@@ -12,5 +12,6 @@ app.autodiscover_tasks()
 # Timed work lives in database rows; beat only wakes the sweepers that claim the due ones.
 app.conf.beat_schedule = {
     "sweep-outbox": {"task": "backoffice.tasks.sweep_outbox", "schedule": 30.0},
-    "refresh-sla": {"task": "aftersales.tasks.sweep_sla", "schedule": crontab(minute="*")},
+    "sweep-followups": {"task": "backoffice.tasks.sweep_followups", "schedule": 60.0},
+    "expire-coupons": {"task": "backoffice.tasks.expire_coupons", "schedule": crontab(hour=0, minute=10)},
 }

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Case, CaseEvent, Shipment, Status, StoreSettings
+from .models import OPEN_STATUSES, Case, CaseEvent, EventType, Shipment, Status, StoreSettings
 from .roles import is_supervisor
 
 QUEUES = {
@@ -99,3 +99,13 @@ DESK_CASE_VIEW = {"aftersales": "aftersales:case", "logistics": "logistics:case"
 
 def case_page_url(case: Case) -> str:
     return reverse(DESK_CASE_VIEW[case.desk], args=[case.number])
+
+
+def response_rate(*, since: dt.datetime, agent=None) -> dict:
+    """R1: the share of customer messages answered by a person within the reply deadline, since a moment."""
+    replies = CaseEvent.objects.filter(type=EventType.REPLY, at__gte=since, after__has_key="within_sla")
+    if agent is not None:
+        replies = replies.filter(actor=agent)
+    counts = replies.aggregate(total=Count("pk"), in_time=Count("pk", filter=Q(after__within_sla=True)))
+    total = counts["total"]
+    return {**counts, "rate": round(100 * counts["in_time"] / total) if total else None}

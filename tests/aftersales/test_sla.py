@@ -106,3 +106,15 @@ def test_calendar_worked_weekend_day_opens_with_monday_hours(store):
     calendar = Calendar.for_store(store)
     assert calendar.is_open(at(28, 10))
     assert not calendar.is_open(dt.datetime(2026, 12, 5, 10, tzinfo=SHANGHAI))
+
+
+def test_response_rate_counts_replies_in_time(inquiry, agent, agent2):
+    from backoffice.queues import response_rate
+
+    for minute, who, late in ((0, agent, False), (10, agent, True), (20, agent2, False)):
+        casework.record_customer_message(case=inquiry, body="在吗", at=at(23, 11, minute))
+        delay = dt.timedelta(minutes=4 if late else 1)
+        with time_machine.travel(at(23, 11, minute) + delay, tick=False):
+            casework.reply_to_customer(case=inquiry, body="在的", actor=who)
+    assert response_rate(since=at(23, 0), agent=agent) == {"total": 2, "in_time": 1, "rate": 50}
+    assert response_rate(since=at(23, 0)) == {"total": 3, "in_time": 2, "rate": 67}
