@@ -12,7 +12,6 @@ from backoffice.celery import app as celery_app
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Beat entries whose task another change is still writing; drop the mark when it lands.
 PROBE = """
 import json
 from backoffice.celery import app

@@ -1,0 +1,524 @@
+"""Django admin: the store admins' tool for configuring the store. Cases change in the desks, never here."""
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError
+from .models import (
+    AutoReplyRule,
+    BusinessHours,
+    Campaign,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Coupon,
+    Courier,
+    Customer,
+    EventType,
+    FollowUp,
+    Holiday,
+    Integration,
+    MessageTemplate,
+    Order,
+    OrderItem,
+    OutboundMessage,
+    Product,
+    QuickPhrase,
+    Shipment,
+    Sku,
+    StoreSettings,
+    TrackingEvent,
+    mask_phone,
+)
+from .money import format_fen
+
+
+def money_column(field: str, description):
+    """A list column that shows an integer fen field as ¥12.50 and still sorts by the field."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj) -> str:
+        return format_fen(getattr(obj, field))
+
+    column.__name__ = f"{field}_money"
+    return column
+
+
+def short_text(value: str, words: int = 12) -> str:
+    return Truncator(value or "").words(words)
+
+
+class ReadOnlyAdminMixin:
+    """For rows that only services write (audit, outbox, payouts): admins look, nobody edits here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Store settings (one record) -------------------------------------------------------------------------
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+    verbose_name_plural = _("Business hours (R1, R2: outside them the auto-reply answers)")
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+    verbose_name_plural = _("Holidays and worked days (R2)")
+
+
+def _plain(value):
+    """JSON-safe copy of a form value for the audit row."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@admin.register(StoreSettings)
+class StoreSettingsAdmin(admin.ModelAdmin):
+    inlines = [BusinessHoursInline, HolidayInline]
+    readonly_fields = ["updated_at"]
+    fieldsets = [
+        (_("Store"), {"fields": ["store_name", "return_address", "updated_at"]}),
+        (
+            _("Customer service (R1–R4)"),
+            {
+                "fields": ["first_response_minutes"],
+                "description": _(
+                    "Business hours and holidays are below; quick phrases (R3, R4) and auto-reply rules (A6) "
+                    "have their own pages."
+                ),
+            },
+        ),
+        (
+            _("Logistics (L1–L6)"),
+            {
+                "fields": [
+                    "ship_within_hours",
+                    "ship_warning_hours",
+                    "holidays_pause_ship_clock",
+                    "presale_default_days",
+                    "first_tracking_event_hours",
+                    "tracking_stall_hours",
+                    "shipment_notice_minutes",
+                    ("expected_delivery_days_min", "expected_delivery_days_max"),
+                ]
+            },
+        ),
+        (
+            _("After-sales (A5–A7)"),
+            {
+                "fields": [
+                    "auto_refund_threshold_fen",
+                    "small_defect_compensation_fen",
+                    "refund_handle_hours",
+                    "return_review_hours",
+                    "due_soon_minutes",
+                ],
+                "description": _("Amounts are in fen: 100 fen = ¥1.00."),
+            },
+        ),
+        (
+            _("Coupons & follow-ups (A9, A10, L3)"),
+            {
+                "fields": [
+                    "followup_coupon_fen",
+                    ("followup_delay_min_hours", "followup_delay_max_hours"),
+                    "review_coupon_fen",
+                    "out_of_stock_coupon_fen",
+                    "out_of_stock_wait_days",
+                ],
+                "description": _("Amounts are in fen: 100 fen = ¥1.00."),
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        # One store, one record: it is created after migrate, so "add" only shows on an empty database.
+        return super().has_add_permission(request) and not StoreSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        store = StoreSettings.load()
+        return HttpResponseRedirect(reverse("admin:backoffice_storesettings_change", args=[store.pk]))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        changed = [name for name in form.changed_data if name in form.cleaned_data]
+        inlines = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
+        if not changed and not inlines:
+            return
+        after = {name: _plain(form.cleaned_data[name]) for name in changed}
+        if inlines:
+            after["inlines_changed"] = inlines
+        # Rule numbers decide money and deadlines: who changed which one is part of the audit trail.
+        CaseEvent.objects.create(
+            actor=request.user,
+            type=EventType.SETTINGS_CHANGED,
+            target=f"storesettings:{form.instance.pk}",
+            before={name: _plain(form.initial.get(name)) for name in changed},
+            after=after,
+        )
+
+
+# --- Cases and their audit trail ---------------------------------------------------------------------------
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ["at", "type", "actor", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the desks change cases through services that check the state table and write the timeline."""
+
+    list_display = [
+        "number",
+        "desk",
+        "kind",
+        "status",
+        "priority",
+        "assignee",
+        "customer",
+        money_column("amount_fen", _("requested")),
+        money_column("resolved_amount_fen", _("paid out")),
+        "due_at",
+        "created_at",
+    ]
+    list_filter = ["desk", "kind", "status", "priority", ("assignee", admin.RelatedOnlyFieldListFilter), "reason"]
+    search_fields = ["number", "subject", "external_id", "order__number", "customer__nickname", "customer__pdd_user_id"]
+    list_select_related = ["assignee", "customer"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    inlines = [CaseEventInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail is append-only: no add, change or delete here, not even for superusers."""
+
+    list_display = ["at", "type", "case", "actor", "target", "summary"]
+    list_filter = ["type", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["case__number", "target", "body"]
+    list_select_related = ["case", "actor"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+
+    @admin.display(description=_("text"))
+    def summary(self, obj: CaseEvent) -> str:
+        return short_text(obj.body)
+
+
+@admin.register(CaseCounter)
+class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["prefix", "day", "last"]
+    list_filter = ["prefix"]
+    ordering = ["-day", "prefix"]
+
+
+# --- What the store says to customers ----------------------------------------------------------------------
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "channel", "active", "preview"]
+    list_filter = ["channel", "active"]
+    search_fields = ["key", "name", "body"]
+
+    @admin.display(description=_("text"))
+    def preview(self, obj: MessageTemplate) -> str:
+        return short_text(obj.body)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code finds templates by key: renaming one would silently stop its messages.
+        return ["key"] if obj is not None else []
+
+
+@admin.register(QuickPhrase)
+class QuickPhraseAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "sort_order", "active", "preview"]
+    list_editable = ["sort_order", "active"]
+    list_filter = ["active", "category"]
+    search_fields = ["title", "category", "body"]
+
+    @admin.display(description=_("text"))
+    def preview(self, obj: QuickPhrase) -> str:
+        return short_text(obj.body)
+
+
+@admin.register(AutoReplyRule)
+class AutoReplyRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "keywords", "template", "priority", "active"]
+    list_editable = ["priority", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "keywords"]
+    list_select_related = ["template"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "customer", "case", "channel", "template_key", "state", "attempts", "sent_at"]
+    list_filter = ["state", "channel", "template_key"]
+    search_fields = ["customer__nickname", "case__number", "body", "idempotency_key"]
+    list_select_related = ["customer", "case"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """A gateway's token is shown once, when it is made; only its hash is kept."""
+
+    list_display = ["name", "token_hint", "active", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    readonly_fields = ["token_hint", "created_at", "last_used_at"]
+    actions = ["issue_new_tokens"]
+
+    def save_model(self, request, obj: Integration, form, change) -> None:
+        token = None if change else obj.issue_token()
+        super().save_model(request, obj, form, change)
+        if token:
+            self._show_token_once(request, obj, token)
+
+    @admin.action(description=_("Issue a new token (the old one stops working)"), permissions=["change"])
+    def issue_new_tokens(self, request, queryset) -> None:
+        for integration in queryset:
+            token = integration.issue_token()
+            integration.save(update_fields=["token_hash", "token_hint"])
+            self._show_token_once(request, integration, token)
+
+    def _show_token_once(self, request, integration: Integration, token: str) -> None:
+        messages.success(
+            request,
+            _("Token for %(name)s: %(token)s — copy it now, it will not be shown again.")
+            % {"name": integration.name, "token": token},
+        )
+
+
+# --- The store's own data ------------------------------------------------------------------------------------
+
+
+@admin.register(Courier)
+class CourierAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "phone", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["nickname", "pdd_user_id", "name", "phone_masked", "region", "created_at"]
+    search_fields = ["nickname", "pdd_user_id", "name", "=phone"]
+    list_filter = ["province"]
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, obj: Customer) -> str:
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("region"))
+    def region(self, obj: Customer) -> str:
+        return obj.region
+
+
+class SkuInline(admin.TabularInline):
+    model = Sku
+    extra = 0
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "goods_id", "category", "ship_within_hours", "presale_ship_by", "listed"]
+    list_filter = ["category", "listed"]
+    search_fields = ["name", "goods_id", "skus__code"]
+    inlines = [SkuInline]
+
+
+@admin.register(Sku)
+class SkuAdmin(admin.ModelAdmin):
+    list_display = ["code", "product", "spec", money_column("price_fen", _("price")), "stock"]
+    list_filter = ["product__category"]
+    search_fields = ["code", "spec", "product__name"]
+    list_select_related = ["product"]
+    autocomplete_fields = ["product"]
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    autocomplete_fields = ["sku"]
+
+
+class ShipmentInline(admin.TabularInline):
+    model = Shipment
+    extra = 0
+    fields = ["courier", "tracking_no", "shipped_at", "state", "last_event_at", "delivered_at"]
+    show_change_link = True
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "customer",
+        "status",
+        money_column("paid_fen", _("paid")),
+        "paid_at",
+        "ship_by",
+        "shipped_at",
+        "receiver_phone_masked",
+    ]
+    list_filter = ["status"]
+    search_fields = ["number", "customer__nickname", "customer__pdd_user_id", "receiver_name", "=receiver_phone"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    date_hierarchy = "paid_at"
+    ordering = ["-paid_at"]
+    inlines = [OrderItemInline, ShipmentInline]
+
+    @admin.display(description=_("receiver phone"))
+    def receiver_phone_masked(self, obj: Order) -> str:
+        return mask_phone(obj.receiver_phone)
+
+
+class TrackingEventInline(admin.TabularInline):
+    model = TrackingEvent
+    extra = 0
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["tracking_no", "courier", "order", "state", "shipped_at", "last_event_at", "delivered_at"]
+    list_filter = ["state", "courier"]
+    search_fields = ["tracking_no", "order__number"]
+    list_select_related = ["courier", "order"]
+    autocomplete_fields = ["order"]
+    inlines = [TrackingEventInline]
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "shipment", "state", "place", "description"]
+    list_filter = ["state"]
+    search_fields = ["shipment__tracking_no", "place", "description"]
+    list_select_related = ["shipment", "shipment__courier"]
+    autocomplete_fields = ["shipment"]
+
+
+# --- Follow-up coupon campaigns (A9, A10, L3) -----------------------------------------------------------------
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "trigger",
+        "active",
+        money_column("coupon_value_fen", _("coupon")),
+        money_column("threshold_fen", _("minimum spend")),
+        "window",
+        "cap",
+        money_column("budget_fen", _("budget")),
+        money_column("spent_fen", _("issued so far")),
+    ]
+    list_filter = ["active", "trigger"]
+    list_editable = ["active"]
+    search_fields = ["key", "name"]
+    list_select_related = ["template"]
+    readonly_fields = ["spent_fen", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["key", "name", "trigger", "active", "template"]}),
+        (_("When"), {"fields": ["delay_min_hours", "delay_max_hours"]}),
+        (_("Coupon"), {"fields": ["coupon_value_fen", "threshold_fen", "valid_days"]}),
+        (_("Limits"), {"fields": ["cap_per_customer", "cap_days", "budget_fen", "spent_fen", "created_at"]}),
+    ]
+
+    @admin.display(description=_("send after (hours)"))
+    def window(self, obj: Campaign) -> str:
+        if obj.delay_min_hours is None:
+            return str(_("store default"))
+        return f"{obj.delay_min_hours}–{obj.delay_max_hours}"
+
+    @admin.display(description=_("per customer"))
+    def cap(self, obj: Campaign) -> str:
+        if not obj.cap_per_customer:
+            return "—"
+        return _("%(count)s per %(days)s days") % {"count": obj.cap_per_customer, "days": obj.cap_days}
+
+    def get_readonly_fields(self, request, obj=None):
+        # Follow-ups point at the campaign by key in their timeline: the key stays once made.
+        return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["case", "campaign", "customer", "state", "due_at", "sent_at", "attempts", "note"]
+    list_filter = ["state", "campaign"]
+    search_fields = ["case__number", "customer__nickname"]
+    list_select_related = ["case", "campaign", "customer"]
+    date_hierarchy = "due_at"
+    ordering = ["-due_at"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "code",
+        "customer",
+        money_column("value_fen", _("value")),
+        money_column("threshold_fen", _("minimum spend")),
+        "valid_until",
+        "state",
+        "campaign",
+        "case",
+        "issued_at",
+    ]
+    list_filter = ["state", "campaign"]
+    search_fields = ["code", "customer__nickname", "case__number"]
+    list_select_related = ["customer", "campaign", "case"]
+    date_hierarchy = "issued_at"
+    ordering = ["-issued_at"]
+    actions = ["mark_used"]
+
+    @admin.action(description=_("Mark as used"))
+    def mark_used(self, request: HttpRequest, queryset) -> None:
+        from .coupons import mark_coupon_used
+
+        done = 0
+        for coupon in queryset.select_related("case"):
+            try:
+                mark_coupon_used(coupon=coupon, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+        if done:
+            self.message_user(request, _("%(count)s coupon(s) marked used.") % {"count": done}, messages.SUCCESS)

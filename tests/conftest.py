@@ -1,0 +1,84 @@
+"""Shared fixtures: the standing staff (two agents, a supervisor, a store admin), their clients, the store."""
+
+import pytest
+from django.test import Client
+
+from backoffice.celery import app as celery_app
+from backoffice.models import StoreSettings
+from tests.factories import AgentFactory, StoreAdminFactory, SupervisorFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_eagerly():
+    """Tasks run in the test's own process and raise their errors, unless a test asks for a real worker."""
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager = True
+    conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _celery_worker_marker(request):
+    """Tests marked `worker` send tasks through the real broker to a worker they start."""
+    if request.node.get_closest_marker("worker") is None:
+        yield
+        return
+    conf = celery_app.conf
+    conf.task_always_eager = False
+    yield
+    conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher takes a second per user on purpose; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def agent(db):
+    return AgentFactory(username="agent", last_name="王", first_name="小丽")
+
+
+@pytest.fixture
+def agent2(db):
+    return AgentFactory(username="agent2", last_name="李", first_name="娜")
+
+
+@pytest.fixture
+def supervisor(db):
+    return SupervisorFactory(username="supervisor", last_name="张", first_name="敏")
+
+
+@pytest.fixture
+def store_admin(db):
+    return StoreAdminFactory(username="storeadmin", last_name="刘", first_name="建国")
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def supervisor_client(supervisor):
+    client = Client()
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
+def admin_client_store(store_admin):
+    """The store admin's client (pytest-django's own admin_client is a superuser's)."""
+    client = Client()
+    client.force_login(store_admin)
+    return client
+
+
+@pytest.fixture
+def store(db) -> StoreSettings:
+    return StoreSettings.load()
