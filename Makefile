@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-pyproject
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test lint messages install
+.PHONY: demo test lint messages install bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,10 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=var --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles
+
+# Benchmarks print tables. They fill their own database: var/bench (SQLite) or BENCH_DATABASE_URL (PostgreSQL),
+# never the demo's or production's.
+BENCH_ENV := VAR_DIR=$(CURDIR)/var/bench DATABASE_URL=$(BENCH_DATABASE_URL)
+bench: $(STAMP)
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py bench_aftersales --cases 100000
