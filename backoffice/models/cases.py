@@ -196,10 +196,27 @@ class EventType(models.TextChoices):
     EXCHANGED = "aftersales.exchanged", _("Exchange arranged")
     REVIEW_TRACKED = "aftersales.review_tracked", _("Review outcome recorded")
     SETTINGS_CHANGED = "settings.changed", _("Settings changed")
+    FOLLOWUP_SCHEDULED = "followup.scheduled", _("Follow-up scheduled")
+    FOLLOWUP_SENT = "followup.sent", _("Follow-up sent with a coupon")
+    FOLLOWUP_CANCELLED = "followup.cancelled", _("Follow-up cancelled")
+    FOLLOWUP_REFUSED = "followup.refused", _("Follow-up refused")
+    FOLLOWUP_FAILED = "followup.failed", _("Follow-up failed")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes would bypass the row guard below; refuse them too."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("Audit events cannot be deleted.")
 
 
 class CaseEvent(models.Model):
     """The timeline of a case and the audit trail in one: append-only, written only by services."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("case")

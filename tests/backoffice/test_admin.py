@@ -208,3 +208,16 @@ def test_case_page_in_admin_is_read_only_with_its_timeline(admin_client_store):
     assert page.status_code == 200
     assert "已联系快递核实" in page.text
     assert post.status_code == 403
+
+
+def test_audit_events_refuse_bulk_update_and_delete(db):
+    from django.core.exceptions import PermissionDenied
+
+    from backoffice.models import CaseEvent, EventType
+
+    CaseEvent.objects.create(type=EventType.SETTINGS_CHANGED, target="storesettings:1")
+    with pytest.raises(PermissionDenied):
+        CaseEvent.objects.filter(type=EventType.SETTINGS_CHANGED).update(body="rewritten")
+    with pytest.raises(PermissionDenied):
+        CaseEvent.objects.all().delete()
+    assert CaseEvent.objects.get().body == ""
