@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 def mask_phone(phone: str) -> str:
     """Show a mainland mobile number as 138****1234; anything else keeps only its last four digits."""
     digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]  # +86 country code
     if len(digits) == 11:
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) > 4:
