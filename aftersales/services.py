@@ -4,9 +4,10 @@ Every function here is the one place its rule lives; the views, the gateway API 
 """
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Sum, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice import casework, outbox
 from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported for its views
@@ -28,13 +29,13 @@ from .models import Payout
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
 
 
-class Resolution:
-    REFUNDED = "refunded"
-    RETURNED_REFUNDED = "returned_refunded"
-    COMPENSATED = "compensated"
-    RESHIPPED = "reshipped"
-    EXCHANGED = "exchanged"
-    REJECTED = "rejected"
+class Resolution(TextChoices):
+    REFUNDED = "refunded", gettext_lazy("Refunded")
+    RETURNED_REFUNDED = "returned_refunded", gettext_lazy("Returned and refunded")
+    COMPENSATED = "compensated", gettext_lazy("Compensated")
+    RESHIPPED = "reshipped", gettext_lazy("Reshipped")
+    EXCHANGED = "exchanged", gettext_lazy("Exchanged")
+    REJECTED = "rejected", gettext_lazy("Rejected")
 
 
 def refundable_fen(order: Order) -> int:

@@ -41,3 +41,24 @@ def staff_name(user):
     if user is None:
         return ""
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+@register.filter
+def status_label(value):
+    """A case status code from an event's before/after as the words people read."""
+    from backoffice.models import Status
+
+    try:
+        return Status(value).label
+    except ValueError:
+        return value or ""
+
+
+@register.filter
+def resolution_label(value):
+    from aftersales.services import Resolution
+
+    try:
+        return Resolution(value).label
+    except ValueError:
+        return value or ""
