@@ -1,0 +1,272 @@
+"""Survey pages: the customer's public answer page, and the supervisors' call-back desk and results.
+
+Thin views: they check the role (or the link and the rate limit), parse a form, call one service and render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_tables2 import RequestConfig
+
+from backoffice import casework, queues
+from backoffice.caseactions import form_errors_to_messages, handle_common_action
+from backoffice.errors import DomainError
+from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
+from backoffice.models import OPEN_STATUSES, Case, Desk, Shipment, Status, StoreSettings, TrackingEvent
+from backoffice.roles import Role, is_supervisor, require_role
+
+from . import queries, ratelimit, services
+from .filters import CallbackFilter
+from .forms import CallForm, ResultsFilterForm, SurveyAnswerForm
+from .models import Survey
+from .tables import CallbackTable
+
+PER_PAGE = 25
+UNHAPPY_PER_PAGE = 20
+
+# --- the customer's page --------------------------------------------------------------------------------------
+
+
+def _public(request: HttpRequest, state: str, *, status: int = 200, **context) -> HttpResponse:
+    context |= {"state": state, "store_name": StoreSettings.load().store_name}
+    return render(request, "surveys/public.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """A12: the survey page a customer opens from the message; no login, one answer, rate limited."""
+    ip = ratelimit.client_ip(request)
+    if ratelimit.over_limit("miss", ip) or not ratelimit.hit("ip", ip) or not ratelimit.hit("token", token):
+        return _public(request, "limited", status=429)
+    survey = services.find_survey(token)
+    if survey is None:
+        ratelimit.hit("miss", ip)
+        return _public(request, "invalid", status=404)
+    context = {"survey": survey, "case": survey.case}
+    if survey.is_answered:
+        return _public(request, "already" if request.method == "POST" else "thanks", **context)
+    if survey.sent_at is None or survey.is_expired():
+        return _public(request, "expired", status=410, **context)
+    form = SurveyAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_survey(
+                survey=survey,
+                answer=form.cleaned_data["answer"],
+                reasons=list(form.cleaned_data["reasons"]),
+                comment=form.cleaned_data["comment"],
+            )
+        except services.AlreadyAnswered:
+            return _public(request, "already", **context)
+        except services.SurveyUnavailable:
+            return _public(request, "expired", status=410, **context)
+        return redirect(request.path)
+    return _public(request, "form", form=form, **context)
+
+
+# --- the supervisors' call-back desk ----------------------------------------------------------------------------
+
+
+def _supervisor(request: HttpRequest) -> None:
+    require_role(request.user, Role.SUPERVISOR)
+
+
+@require_GET
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """The call-back desk's front door: your own open call-backs if you have any, else the unassigned ones."""
+    _supervisor(request)
+    mine = Case.objects.filter(desk=Desk.CALLBACK, assignee=request.user, status__in=OPEN_STATUSES).exists()
+    return callback_queue(request, "mine" if mine else "unassigned")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def callback_queue(request: HttpRequest, queue: str) -> HttpResponse:
+    _supervisor(request)
+    visible = queues.visible_queues(request.user)
+    if queue not in visible:
+        raise Http404
+    store = StoreSettings.load()
+    callback_filter = CallbackFilter(
+        request.GET, queryset=queries.callback_cases(queue, user=request.user, store=store)
+    )
+    table = CallbackTable(callback_filter.qs)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    context = {
+        "queue": queue,
+        "queues": visible,
+        "filter": callback_filter,
+        "table": table,
+        "queue_label": visible[queue],
+    }
+    template = "surveys/callbacks.html"
+    if request.htmx and request.htmx.target == "queue-results":
+        template += "#queue-results"
+    return render(request, template, context)
+
+
+@require_POST
+def take_next(request: HttpRequest) -> HttpResponse:
+    _supervisor(request)
+    case = casework.take_next_case(agent=request.user, desk=Desk.CALLBACK)
+    if case is None:
+        messages.info(request, _("No call-back is waiting. Well done!"))
+        return redirect("surveys:callback_queue", queue="mine")
+    messages.success(request, _("You took %(number)s.") % {"number": case.number})
+    return redirect("surveys:callback", number=case.number)
+
+
+def _get_callback_case(number: str) -> Case:
+    try:
+        case = queues.case_detail(number)
+    except Case.DoesNotExist:
+        raise Http404 from None
+    if case.desk != Desk.CALLBACK:
+        raise Http404
+    return case
+
+
+def _case_context(request: HttpRequest, case: Case, call_form: CallForm | None = None) -> dict:
+    store = StoreSettings.load()
+    order = case.order
+    shipments, items = [], []
+    if order is not None:
+        shipments = list(
+            Shipment.objects.filter(order=order)
+            .select_related("courier")
+            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
+        )
+        items = list(order.items.all())
+    callback = queries.callback_for(case)
+    return {
+        "case": case,
+        "case_url": reverse("surveys:callback", args=[case.number]),
+        "callback": callback,
+        "survey": callback.survey if callback else None,
+        "original": callback.survey.case if callback else None,
+        "calls": list(queries.calls(callback)) if callback else [],
+        "call_form": call_form or CallForm(),
+        "order": order,
+        "items": items,
+        "shipments": shipments,
+        "events": list(queues.timeline(case)),
+        "earlier_cases": list(queues.earlier_cases(case)),
+        "actions": [action for action in casework.available_actions(case) if action.name != "wait"],
+        "store": store,
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
+        "is_mine": case.assignee_id == request.user.pk,
+        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def callback_page(request: HttpRequest, number: str) -> HttpResponse:
+    """A13: one call-back: the unhappy answer, the original case, the call form and the call log."""
+    _supervisor(request)
+    case = _get_callback_case(number)
+    template = "surveys/callback.html"
+    if request.htmx and request.htmx.target == "case-panel":
+        template += "#case-panel"
+    return render(request, template, _case_context(request, case))
+
+
+def _log_call(request: HttpRequest, case: Case) -> CallForm | None:
+    """Parse the call form and log the call; the form comes back (with the supervisor's input) when it was refused."""
+    form = CallForm(request.POST)
+    if not form.is_valid():
+        form_errors_to_messages(request, form)
+        return form
+    callback = queries.callback_for(case)
+    if callback is None:
+        messages.error(request, _("This case has no survey answer to call back about."))
+        return form
+    data = form.cleaned_data
+    try:
+        services.log_call(
+            callback=callback,
+            actor=request.user,
+            reached=data["reached"],
+            retry_at=data["retry_at"],
+            category=data["category"],
+            notes=data["notes"],
+            coupon_fen=data["coupon"] or 0,
+            new_case_kind=data["new_case_kind"],
+            new_case_reason=data["new_case_reason"],
+            close=data["close"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return form
+    messages.success(request, _("Call logged."))
+    return None
+
+
+@require_POST
+def callback_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    _supervisor(request)
+    case = _get_callback_case(number)
+    refused_form = None
+    try:
+        if action == "call":
+            refused_form = _log_call(request, case)
+        elif action == "close":
+            form = NoteOnlyForm(request.POST)
+            if form.is_valid():
+                casework.transition_case(
+                    case=case, to=Status.CLOSED, actor=request.user, note=form.cleaned_data["note"]
+                )
+                messages.success(request, _("Saved."))
+            else:
+                form_errors_to_messages(request, form)
+        elif not handle_common_action(request, case, action):
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    if request.htmx:
+        context = _case_context(request, _get_callback_case(number), call_form=refused_form)
+        response = render(request, "surveys/callback.html#case-panel", context)
+        response["HX-Trigger"] = "casesChanged"
+        return response
+    if refused_form is not None:
+        return render(
+            request, "surveys/callback.html", _case_context(request, case, call_form=refused_form), status=400
+        )
+    return redirect("surveys:callback", number=number)
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def results(request: HttpRequest) -> HttpResponse:
+    """A12: CSAT by week, agent, case kind and reason, and the unhappy answers with links to their cases."""
+    _supervisor(request)
+    form = ResultsFilterForm(request.GET or None)
+    date_from, date_to = form.period()
+    unhappy = Paginator(queries.unhappy_answers(date_from, date_to), UNHAPPY_PER_PAGE)
+    page = unhappy.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/results.html",
+        {
+            "form": form,
+            "date_from": date_from,
+            "date_to": date_to,
+            "results": queries.csat_results(date_from, date_to),
+            "unhappy_page": page,
+            "answers": Survey.Answer,
+        },
+    )
