@@ -68,9 +68,10 @@ def survey_url(token: str) -> str:
 def after_case_closed(*, case: Case, actor) -> None:
     """A12: a closed case gets one survey, on its own now or inside its follow-up message (store's choice).
 
-    Call-back cases are not surveyed. Reopening and closing again sends nothing new: one survey per case.
+    Call-back cases are not surveyed, nor a logistics problem that cleared by itself (the customer never heard
+    of it). Reopening and closing again sends nothing new: one survey per case.
     """
-    if case.desk == Desk.CALLBACK or case.customer_id is None:
+    if case.desk == Desk.CALLBACK or case.customer_id is None or case.resolution == "cleared":
         return
     survey_settings = SurveySettings.load()
     if not survey_settings.enabled or Survey.objects.filter(case=case).exists():
