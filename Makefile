@@ -40,3 +40,6 @@ BENCH_ENV := VAR_DIR=$(CURDIR)/var/bench DATABASE_URL=$(BENCH_DATABASE_URL)
 bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py bench_aftersales --cases 100000
+	$(BENCH_ENV) $(PY) manage.py bench_reports --orders 1000000 --cases 100000
+	$(BENCH_ENV) $(PY) manage.py bench_followups --followups 10000 --workers 2
+	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset

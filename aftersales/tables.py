@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case
 from backoffice.money import format_fen
+from backoffice.supervisor_tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
 
@@ -14,6 +15,8 @@ def _case_url(record) -> str:
 
 
 class CaseTable(tables.Table):
+    # Supervisors tick rows for bulk assignment (templates/supervisor/bulk_assign.html); agents' tables exclude it.
+    select = bulk_select_column()
     number = tables.Column(verbose_name=_("Case"), linkify=lambda record: _case_url(record))
     kind = tables.Column(verbose_name=_("Kind"))
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__nickname",), default="—")
@@ -39,6 +42,7 @@ class CaseTable(tables.Table):
             "assignee",
             "created_at",
         )
+        sequence = ("select", "...")
         order_by = ("due_at",)
         attrs = {"class": "table queue-table"}
         empty_text = _("No cases in this queue. Nice work.")

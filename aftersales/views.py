@@ -18,6 +18,7 @@ from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
 from backoffice.models import Case, Desk, QuickPhrase, Shipment, StoreSettings, TrackingEvent
 from backoffice.outbox import case_variables, render_text
 from backoffice.roles import Role, is_supervisor, require_role
+from backoffice.supervisor_forms import BulkAssignForm
 
 from . import forms, services
 from .filters import CaseFilter
@@ -41,7 +42,8 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     case_filter = CaseFilter(
         request.GET, queryset=queues.queue_cases(queue, user=request.user, desk=Desk.AFTERSALES, store=store)
     )
-    table = CaseTable(case_filter.qs)
+    supervisor = is_supervisor(request.user)
+    table = CaseTable(case_filter.qs, exclude=() if supervisor else ("select",))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     context = {
@@ -52,6 +54,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "queue_label": visible[queue],
         "my_rate": queues.response_rate(since=today, agent=request.user),
         "store_rate": queues.response_rate(since=today),
+        "bulk_assign_form": BulkAssignForm() if supervisor else None,
     }
     template = "aftersales/queue.html"
     if request.htmx and request.htmx.target == "queue-results":

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from .audit import AuditedAdminMixin, record_settings_change
 from .errors import DomainError
 from .models import (
     AutoReplyRule,
@@ -17,7 +18,6 @@ from .models import (
     Coupon,
     Courier,
     Customer,
-    EventType,
     FollowUp,
     Holiday,
     Integration,
@@ -79,15 +79,8 @@ class HolidayInline(admin.TabularInline):
     verbose_name_plural = _("Holidays and worked days (R2)")
 
 
-def _plain(value):
-    """JSON-safe copy of a form value for the audit row."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 @admin.register(StoreSettings)
-class StoreSettingsAdmin(admin.ModelAdmin):
+class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     inlines = [BusinessHoursInline, HolidayInline]
     readonly_fields = ["updated_at"]
     fieldsets = [
@@ -155,24 +148,6 @@ class StoreSettingsAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context=None):
         store = StoreSettings.load()
         return HttpResponseRedirect(reverse("admin:backoffice_storesettings_change", args=[store.pk]))
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        changed = [name for name in form.changed_data if name in form.cleaned_data]
-        inlines = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
-        if not changed and not inlines:
-            return
-        after = {name: _plain(form.cleaned_data[name]) for name in changed}
-        if inlines:
-            after["inlines_changed"] = inlines
-        # Rule numbers decide money and deadlines: who changed which one is part of the audit trail.
-        CaseEvent.objects.create(
-            actor=request.user,
-            type=EventType.SETTINGS_CHANGED,
-            target=f"storesettings:{form.instance.pk}",
-            before={name: _plain(form.initial.get(name)) for name in changed},
-            after=after,
-        )
 
 
 # --- Cases and their audit trail ---------------------------------------------------------------------------
@@ -248,7 +223,7 @@ class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["key", "name", "channel", "active", "preview"]
     list_filter = ["channel", "active"]
     search_fields = ["key", "name", "body"]
@@ -263,7 +238,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuickPhrase)
-class QuickPhraseAdmin(admin.ModelAdmin):
+class QuickPhraseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "category", "sort_order", "active", "preview"]
     list_editable = ["sort_order", "active"]
     list_filter = ["active", "category"]
@@ -275,7 +250,7 @@ class QuickPhraseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AutoReplyRule)
-class AutoReplyRuleAdmin(admin.ModelAdmin):
+class AutoReplyRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "keywords", "template", "priority", "active"]
     list_editable = ["priority", "active"]
     list_filter = ["active"]
@@ -294,7 +269,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """A gateway's token is shown once, when it is made; only its hash is kept."""
 
     list_display = ["name", "token_hint", "active", "created_at", "last_used_at"]
@@ -314,6 +289,10 @@ class IntegrationAdmin(admin.ModelAdmin):
         for integration in queryset:
             token = integration.issue_token()
             integration.save(update_fields=["token_hash", "token_hint"])
+            # The token itself is never stored; the audit says who replaced it.
+            record_settings_change(
+                actor=request.user, instance=integration, before={"token": "old"}, after={"token": "new"}
+            )
             self._show_token_once(request, integration, token)
 
     def _show_token_once(self, request, integration: Integration, token: str) -> None:
@@ -438,7 +417,7 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "trigger",
@@ -522,3 +501,94 @@ class CouponAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.WARNING)
         if done:
             self.message_user(request, _("%(count)s coupon(s) marked used.") % {"count": done}, messages.SUCCESS)
+
+
+# --- Platform data in: file imports and the open-platform sync ----------------------------------------------------
+
+from django import forms as _forms  # noqa: E402 - this section's own imports
+from django.utils.html import format_html  # noqa: E402
+
+from .models.platform import ImportJob, PlatformCredentials, SyncCursor, secret_hint  # noqa: E402
+
+
+class PlatformCredentialsForm(_forms.ModelForm):
+    """The secret and the token are write-only here: an empty field keeps the stored value."""
+
+    client_secret = _forms.CharField(
+        label=_("client secret"), required=False, widget=_forms.PasswordInput(render_value=False)
+    )
+    access_token = _forms.CharField(
+        label=_("access token"), required=False, widget=_forms.PasswordInput(render_value=False)
+    )
+    api_url = _forms.URLField(label=_("API address"), assume_scheme="https")
+
+    class Meta:
+        model = PlatformCredentials
+        fields = ["client_id", "client_secret", "access_token", "api_url", "sync_enabled", "initial_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("client_secret", "access_token"):
+            current = secret_hint(getattr(self.instance, name, ""))
+            self.fields[name].help_text = (
+                _("Stored: %(hint)s — leave empty to keep it.") % {"hint": current} if current else _("Not set.")
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("client_secret", "access_token"):
+            if not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name, "")
+        return cleaned
+
+
+@admin.register(PlatformCredentials)
+class PlatformCredentialsAdmin(admin.ModelAdmin):
+    form = PlatformCredentialsForm
+    list_display = ["__str__", "client_id", "secret_hint", "token_hint", "sync_enabled", "source", "updated_at"]
+
+    @admin.display(description=_("client secret"))
+    def secret_hint(self, obj: PlatformCredentials) -> str:
+        return obj.secret_hint
+
+    @admin.display(description=_("access token"))
+    def token_hint(self, obj: PlatformCredentials) -> str:
+        return obj.token_hint
+
+    @admin.display(description=_("in use"))
+    def source(self, obj: PlatformCredentials) -> str:
+        from .pdd.client import Credentials
+
+        credentials = Credentials.load()
+        if credentials is None:
+            return _("incomplete: the sync is off")
+        return _("environment variables (they win)") if credentials.source == "environment" else _("these")
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not PlatformCredentials.objects.exists()
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(admin.ModelAdmin):
+    """Where each stream's sync stands; moving `synced up to` back makes the next run read that time again."""
+
+    list_display = ["stream", "synced_until", "last_run_at", "last_success_at", "last_error", "locked_until"]
+    fields = ["stream", "synced_until", "last_run_at", "last_success_at", "last_error", "last_counts", "locked_until"]
+    readonly_fields = ["stream", "last_run_at", "last_success_at", "last_error", "last_counts", "locked_until"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "job_link", "state", "created", "updated", "rejected", "created_by"]
+    list_filter = ["kind", "state"]
+    search_fields = ["original_name"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("file"))
+    def job_link(self, obj: ImportJob) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("imports:job", args=[obj.pk]), obj.original_name)

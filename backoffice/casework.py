@@ -246,7 +246,10 @@ def transition_case(*, case: Case, to: str, actor=None, note: str = "", extra: d
         )
         if to == Status.CLOSED:
             closure.after_close(case=case, actor=actor)
-        elif old == Status.CLOSED:
+        elif to == Status.RESOLVED:
+            closure.after_resolve(case=case, actor=actor)
+        elif old in (Status.RESOLVED, Status.CLOSED):
+            # Back to work from resolved or closed: what was scheduled for the settled case no longer holds.
             closure.after_reopen(case=case, actor=actor)
     return case
 
@@ -468,3 +471,18 @@ def add_note(*, case: Case, body: str, actor) -> CaseEvent:
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         return record_event(case=case, type=EventType.NOTE, actor=actor, body=body)
+
+
+def assign_cases(*, cases, assignee, actor) -> list[Case]:
+    """A supervisor gives many cases at once to one agent (or back to the queue): each change audited on its case.
+
+    All or nothing, in one transaction; cases already with that assignee are left as they are and not returned.
+    """
+    changed = []
+    with transaction.atomic():
+        for case in cases:
+            before = case.assignee_id
+            assign_case(case=case, assignee=assignee, actor=actor)
+            if before != (assignee.pk if assignee else None):
+                changed.append(case)
+    return changed

@@ -1,20 +1,33 @@
-"""Channel backends for outbound messages."""
+"""Channel backends for outbound messages: one class per way of reaching a customer, each with send(message).
+
+Which one a channel uses is configuration (settings.OUTBOX_BACKEND, per channel OUTBOX_CHANNEL_BACKENDS); a backend
+raises on failure and the outbox retries with backoff. The message's idempotency key goes along so that a gateway
+which received a message whose answer was lost can drop the repeat.
+"""
+
+import logging
 
 import requests
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 class LocalBackend:
     """Records delivery in the database only: the demo's channel. The message shows on the case timeline."""
 
     def send(self, message) -> None:
-        return None
+        logger.debug(
+            "local delivery of %s to customer %s via %s", message.idempotency_key, message.customer_id, message.channel
+        )
 
 
 class HttpGatewayBackend:
-    """Posts the message to the store's messaging gateway; the idempotency key lets the gateway drop repeats."""
+    """Posts the message to the store's messaging gateway (platform chat or SMS, by the "channel" field)."""
 
-    timeout = 10
+    @property
+    def timeout(self) -> float:
+        return getattr(settings, "OUTBOX_GATEWAY_TIMEOUT", 10)
 
     def send(self, message) -> None:
         if not settings.OUTBOX_GATEWAY_URL:
@@ -28,6 +41,7 @@ class HttpGatewayBackend:
                 "phone": message.customer.phone,
                 "text": message.body,
             },
+            headers={"Idempotency-Key": message.idempotency_key},
             timeout=self.timeout,
         )
         if response.status_code >= 300:

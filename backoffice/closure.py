@@ -7,8 +7,9 @@ anything that talks to the outside world is queued with transaction.on_commit.
 from .models import Case
 
 # Dotted paths of functions taking (case=..., actor=...). Desks and shared features add theirs here.
-AFTER_CLOSE: list[str] = []
-AFTER_REOPEN: list[str] = []
+AFTER_CLOSE: list[str] = ["backoffice.followups.after_case_closed", "surveys.services.after_case_closed"]
+AFTER_REOPEN: list[str] = ["backoffice.followups.after_case_reopened"]
+AFTER_RESOLVE: list[str] = ["backoffice.followups.after_case_resolved"]
 
 
 def _run(paths: list[str], *, case: Case, actor) -> None:
@@ -24,3 +25,7 @@ def after_close(*, case: Case, actor) -> None:
 
 def after_reopen(*, case: Case, actor) -> None:
     _run(AFTER_REOPEN, case=case, actor=actor)
+
+
+def after_resolve(*, case: Case, actor) -> None:
+    _run(AFTER_RESOLVE, case=case, actor=actor)

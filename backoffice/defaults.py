@@ -5,7 +5,7 @@ Created after migrate when missing; store admins then edit them in Django admin 
 
 import datetime as dt
 
-from .models import BusinessHours, MessageTemplate, StoreSettings
+from .models import BusinessHours, Campaign, MessageTemplate, StoreSettings, Trigger
 
 DEFAULT_HOURS = [(weekday, dt.time(9, 0), dt.time(23, 0)) for weekday in range(7)]  # (assumed)
 
@@ -55,6 +55,54 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "处理时效承诺 (A4)",
         "{customer_name}您好，您的问题已收到，我会在 1 小时内为您处理；如需退款，24 小时内到账。",
     ),
+    "shipment_notice": (
+        "发货通知 (L6)",
+        "{customer_name}您好，您的订单{order_no}已发货啦！快递：{courier}，单号：{tracking_no}，"
+        "预计 {delivery_days} 天送达，可在订单详情里随时查看物流~",
+    ),
+    "aftersales_reminder": (
+        "签收前售后提醒 (A1)",
+        "{customer_name}您好，您的包裹（{courier} {tracking_no}）正在派送中，很快就能收到啦~ "
+        "收到后有任何问题可直接联系我们，支持 7 天无理由免费退换，祝您购物愉快！",
+    ),
+    "stalled_notice": (
+        "物流停滞主动告知 (L5)",
+        "{customer_name}您好，您的订单{order_no}（{courier} {tracking_no}）物流更新有些慢，"
+        "我们已主动联系快递公司加急核实处理，有进展会第一时间告诉您，给您添麻烦了，非常抱歉！",
+    ),
+    "out_of_stock_offer": (
+        "缺货：等待或退款 (L3)",
+        "{customer_name}您好，非常抱歉！您订单{order_no}里的商品暂时缺货，需要再等 {wait_days} 天左右才能发出。"
+        "您可以选择：1. 继续等待，我们送您一张 {coupon} 优惠券表示歉意；2. 直接为您全额退款。请回复 1 或 2 告诉我们~",
+    ),
+    "delay_apology": (
+        "延误致歉",
+        "{customer_name}您好，您的订单{order_no}比预期慢了一些，真的很抱歉！我们正在全力跟进，"
+        "有任何进展会第一时间通知您，感谢您的耐心等待~",
+    ),
+    "survey_invite": (
+        "满意度调查 (A12)",
+        "{customer_name}您好，您反馈的问题（单号 {case_no}）已处理完毕。这次的服务您满意吗？"
+        "点击链接告诉我们（10 秒即可）：{survey_url} 感谢您的支持！",
+    ),
+    "followup_refund": (
+        "售后回访致歉 + 优惠券 (A9)",
+        "{customer_name}您好，前几天的售后给您添麻烦了，非常抱歉！退款应已到账，请注意查收。"
+        "送您一张{coupon_value}{coupon_threshold}优惠券（券码 {coupon_code}，{coupon_valid_until} 前有效），"
+        "期待您再次光临{store_name}~{survey_line}",
+    ),
+    "followup_review": (
+        "中差评回访致歉 + 优惠券 (A10)",
+        "{customer_name}您好，上次的购物体验没有让您满意，真的很抱歉！问题已为您处理好，"
+        "送您一张{coupon_value}{coupon_threshold}优惠券（券码 {coupon_code}，{coupon_valid_until} 前有效）。"
+        "如果方便，麻烦您帮忙修改一下评价，感谢理解与支持！{survey_line}",
+    ),
+    "followup_out_of_stock": (
+        "缺货等待补偿券 (L3)",
+        "{customer_name}您好，感谢您愿意多等几天！订单{order_no}的商品到货后会第一时间为您发出，"
+        "送您一张{coupon_value}{coupon_threshold}优惠券（券码 {coupon_code}，{coupon_valid_until} 前有效），"
+        "给您添麻烦了。",
+    ),
 }
 
 
@@ -71,3 +119,48 @@ def ensure_store_defaults(**kwargs) -> None:
         for key, (name, body) in DEFAULT_TEMPLATES.items()
         if key not in existing
     )
+    ensure_campaign_defaults(store)
+
+
+# key: (name, trigger, the store setting holding the coupon value, template key, delay window in hours or None for
+# the store's follow-up window). Budgets (assumed): ¥5,000 per campaign; admins change them.
+DEFAULT_CAMPAIGNS = [
+    (
+        "a9-refund-followup",
+        "退款/退货后回访 (A9)",
+        Trigger.AFTERSALES_REFUND_CLOSED,
+        "followup_coupon_fen",
+        "followup_refund",
+        None,
+    ),
+    ("a10-review-followup", "中差评回访 (A10)", Trigger.REVIEW_RESOLVED, "review_coupon_fen", "followup_review", None),
+    # L3: the coupon thanks the customer for waiting, so it goes out at once (in business hours).
+    (
+        "l3-out-of-stock-wait",
+        "缺货等待补偿 (L3)",
+        Trigger.OUT_OF_STOCK_WAIT,
+        "out_of_stock_coupon_fen",
+        "followup_out_of_stock",
+        (0, 0),
+    ),
+]
+DEFAULT_CAMPAIGN_BUDGET_FEN = 500_000
+
+
+def ensure_campaign_defaults(store: StoreSettings) -> None:
+    """The three campaigns of the document (A9 10 yuan, A10 15 yuan, L3 5 yuan), each once; admin edits are kept."""
+    existing = set(Campaign.objects.values_list("key", flat=True))
+    templates = {t.key: t for t in MessageTemplate.objects.filter(key__in=[c[4] for c in DEFAULT_CAMPAIGNS])}
+    for key, name, trigger, value_field, template_key, window in DEFAULT_CAMPAIGNS:
+        if key in existing or template_key not in templates:
+            continue
+        Campaign.objects.create(
+            key=key,
+            name=name,
+            trigger=trigger,
+            coupon_value_fen=getattr(store, value_field),
+            template=templates[template_key],
+            delay_min_hours=window[0] if window else None,
+            delay_max_hours=window[1] if window else None,
+            budget_fen=DEFAULT_CAMPAIGN_BUDGET_FEN,
+        )

@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 import re
+import time
 from typing import Any
 
 from django.conf import settings
@@ -127,15 +128,36 @@ def send_template(
 def _enqueue(message_id: int) -> None:
     from .tasks import deliver_message
 
+    enqueue_best_effort(deliver_message, message_id)
+
+
+# After the broker refused a task, web requests stop trying for this long (each try costs about a second).
+BROKER_PAUSE_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def enqueue_best_effort(task, *args) -> bool:
+    """Send a task now if the broker takes it. The row it points at is the real record: when the broker is down
+    the beat sweep sends it later, so a web request never fails or waits long because Redis is away."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
     try:
-        deliver_message.delay(message_id)
-    except Exception:  # noqa: BLE001
-        # Broker down: the row stays pending and the beat sweep sends it when the broker is back.
-        logger.warning("broker unavailable; message %s waits for the sweep", message_id)
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 - any broker error means the same: leave it to the sweep
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning("broker unavailable; %s%s waits for the sweep", task.name, args)
+        return False
+    return True
 
 
-def get_backend():
-    return import_string(BACKENDS[settings.OUTBOX_BACKEND])()
+def get_backend(channel: str = ""):
+    """The backend for a channel: OUTBOX_CHANNEL_BACKENDS[channel] if the settings name one, else OUTBOX_BACKEND.
+
+    A name from BACKENDS ("local", "http") or the dotted path of any class with a send(message) method.
+    """
+    name = getattr(settings, "OUTBOX_CHANNEL_BACKENDS", {}).get(channel) or settings.OUTBOX_BACKEND
+    return import_string(BACKENDS.get(name, name))()
 
 
 BACKENDS = {"local": "backoffice.channels.LocalBackend", "http": "backoffice.channels.HttpGatewayBackend"}
@@ -152,7 +174,7 @@ def deliver(message_id: int) -> str:
     message = OutboundMessage.objects.select_related("customer").get(pk=message_id)
     attempts = message.attempts + 1
     try:
-        get_backend().send(message)
+        get_backend(message.channel).send(message)
     except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
         final = attempts >= MAX_ATTEMPTS
         backoff = dt.timedelta(seconds=30 * 2**attempts)
@@ -198,17 +220,28 @@ def due_message_ids(limit: int = 500) -> list[int]:
     )
 
 
-def retry_failed(*, message: OutboundMessage, actor) -> None:
-    """A supervisor sends a failed message again."""
-    OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.FAILED).update(
-        state=OutboundMessage.State.PENDING, send_after=timezone.now()
-    )
-    if message.case_id:
-        CaseEvent.objects.create(
-            case_id=message.case_id,
-            actor=actor,
-            type=EventType.OUTBOUND_QUEUED,
-            target=f"outbound:{message.pk}",
-            after={"retry": True},
+def retry_failed(*, message: OutboundMessage, actor) -> bool:
+    """A supervisor sends a failed message again, with a fresh round of attempts. False: it was not failed any more."""
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.FAILED).update(
+            state=OutboundMessage.State.PENDING, send_after=timezone.now(), attempts=0
         )
-    transaction.on_commit(lambda: _enqueue(message.pk))
+        if not updated:
+            return False
+        if message.case_id:
+            CaseEvent.objects.create(
+                case_id=message.case_id,
+                actor=actor,
+                type=EventType.OUTBOUND_QUEUED,
+                body=message.body,
+                target=f"outbound:{message.pk}",
+                after={"channel": message.channel, "template": message.template_key, "retry": True},
+            )
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return True
+
+
+def retry_all_failed(*, actor, limit: int = 500) -> int:
+    """A supervisor sends every failed message again (the gateway is back)."""
+    failed = OutboundMessage.objects.filter(state=OutboundMessage.State.FAILED).order_by("pk")[:limit]
+    return sum(retry_failed(message=message, actor=actor) for message in failed)

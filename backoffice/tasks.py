@@ -15,3 +15,27 @@ def sweep_outbox() -> int:
     for message_id in ids:
         outbox.deliver(message_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def dispatch_followup_task(followup_id: int) -> str:
+    """Send one due follow-up now (queued on commit when it is due at once); the sweep covers any it misses."""
+    from . import followups
+
+    return followups.dispatch_followup(followup_id)
+
+
+@shared_task
+def sweep_followups() -> dict:
+    """Beat: dispatch the follow-ups whose time has come (A9, A10, L3), exactly once each."""
+    from . import followups
+
+    return dict(followups.dispatch_due())
+
+
+@shared_task
+def expire_coupons() -> int:
+    """Beat, daily: coupons past their date become expired."""
+    from . import coupons
+
+    return coupons.expire_coupons()

@@ -12,11 +12,18 @@ from .cases import (
     Reason,
     Status,
 )
+from .coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
 from .messaging import AutoReplyRule, Channel, Integration, MessageTemplate, OutboundMessage, QuickPhrase
+from .platform import ImportJob, PlatformCredentials, SyncCursor
 from .store import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, TrackingEvent, mask_phone
 from .storesettings import BusinessHours, Holiday, StoreSettings
 
 __all__ = [
+    "AFTER_CLOSURE_TRIGGERS",
+    "Campaign",
+    "Coupon",
+    "FollowUp",
+    "Trigger",
     "DESK_KINDS",
     "DESK_PREFIX",
     "OPEN_STATUSES",
@@ -32,11 +39,13 @@ __all__ = [
     "Desk",
     "EventType",
     "Holiday",
+    "ImportJob",
     "Integration",
     "MessageTemplate",
     "Order",
     "OrderItem",
     "OutboundMessage",
+    "PlatformCredentials",
     "Priority",
     "Product",
     "QuickPhrase",
@@ -45,6 +54,7 @@ __all__ = [
     "Sku",
     "Status",
     "StoreSettings",
+    "SyncCursor",
     "TrackingEvent",
     "mask_phone",
 ]

@@ -201,6 +201,7 @@ class EventType(models.TextChoices):
     FOLLOWUP_CANCELLED = "followup.cancelled", _("Follow-up cancelled")
     FOLLOWUP_REFUSED = "followup.refused", _("Follow-up refused")
     FOLLOWUP_FAILED = "followup.failed", _("Follow-up failed")
+    COUPON_ISSUED = "coupon.issued", _("Coupon issued")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -215,8 +216,6 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class CaseEvent(models.Model):
     """The timeline of a case and the audit trail in one: append-only, written only by services."""
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("case")
@@ -237,6 +236,8 @@ class CaseEvent(models.Model):
     after = models.JSONField(_("after"), default=dict, blank=True)
     target = models.CharField(_("target"), max_length=80, blank=True)
     external_id = models.CharField(_("external ID"), max_length=80, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -46,7 +46,7 @@ def test_delivering_twice_sends_once(customer):
 
 
 def test_failure_is_retried_later_then_marked_failed(customer, monkeypatch):
-    monkeypatch.setattr(outbox, "get_backend", lambda: Boom())
+    monkeypatch.setattr(outbox, "get_backend", lambda channel="": Boom())
     message = outbox.queue_message(customer=customer, body="hi", idempotency_key="k1")
     assert outbox.deliver(message.pk) == "retry"
     message.refresh_from_db()

@@ -18,6 +18,7 @@ STEPS = [
     "aftersales.demo.seed_cases",
     "surveys.demo.seed_surveys",
     "logistics.demo.seed_exceptions",
+    "backoffice.followup_demo.seed_followups",
 ]
 
 

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> str:
+    """Check or import one uploaded export; a second delivery finds the job claimed and does nothing."""
+    from . import jobs
+
+    return jobs.run_job(job_id).state

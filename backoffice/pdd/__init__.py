@@ -1,0 +1,1 @@
+"""Platform data in from the PDD open platform (POP): the signed client and the incremental sync."""

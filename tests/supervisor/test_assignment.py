@@ -1,0 +1,131 @@
+"""Bulk assignment from the queue table: supervisors only, each case audited, closed cases refused."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from backoffice import casework
+from backoffice.models import Case, CaseEvent, EventType, Status
+from tests.factories import CaseFactory
+
+BULK = reverse("supervisor:bulk_assign")
+QUEUE = reverse("aftersales:queue", args=["unassigned"])
+
+
+@pytest.fixture
+def cases(db):
+    return CaseFactory.create_batch(3)
+
+
+def test_bulk_assign_gives_each_case_to_the_agent_and_audits_each(
+    supervisor_client, supervisor, agent2, cases, in_english
+):
+    in_english(supervisor_client)
+    response = supervisor_client.post(
+        BULK, {"cases": [c.pk for c in cases[:2]], "assignee": agent2.pk, "next": QUEUE}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == QUEUE
+    assert "2 case(s) assigned to 李娜." in response.text
+    assert list(Case.objects.filter(assignee=agent2).order_by("pk")) == cases[:2]
+    assert Case.objects.get(pk=cases[2].pk).assignee is None
+    events = CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED).order_by("case_id")
+    assert [e.case_id for e in events] == [c.pk for c in cases[:2]]
+    assert all(e.actor == supervisor and e.after == {"assignee": "agent2"} for e in events)
+
+
+def test_bulk_reassign_moves_cases_from_one_agent_to_another(supervisor_client, agent, agent2, cases):
+    casework.assign_cases(cases=cases, assignee=agent, actor=None)
+    supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": agent2.pk})
+
+    assert Case.objects.filter(assignee=agent2).count() == 3
+    last = CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED, case=cases[0]).order_by("-id").first()
+    assert (last.before, last.after) == ({"assignee": "agent"}, {"assignee": "agent2"})
+
+
+def test_bulk_unassign_returns_cases_to_the_queue(supervisor_client, agent, cases, in_english):
+    in_english(supervisor_client)
+    casework.assign_cases(cases=cases, assignee=agent, actor=None)
+    response = supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": ""}, follow=True)
+
+    assert Case.objects.filter(assignee__isnull=True).count() == 3
+    assert "3 case(s) went back to the queue." in response.text
+
+
+def test_cases_already_with_that_agent_are_not_counted_or_audited_again(supervisor, agent, cases):
+    casework.assign_cases(cases=cases[:1], assignee=agent, actor=supervisor)
+    changed = casework.assign_cases(
+        cases=Case.objects.filter(pk__in=[c.pk for c in cases]), assignee=agent, actor=supervisor
+    )
+
+    assert len(changed) == 2
+    assert CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED).count() == 3
+
+
+def test_agents_cannot_bulk_assign(agent_client, agent, cases):
+    response = agent_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": agent.pk})
+
+    assert response.status_code == 403
+    assert not Case.objects.filter(assignee__isnull=False).exists()
+    assert not CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED).exists()
+
+
+def test_a_closed_case_in_the_selection_refuses_the_whole_batch_with_a_message(
+    supervisor_client, agent, cases, in_english
+):
+    in_english(supervisor_client)
+    Case.objects.filter(pk=cases[0].pk).update(status=Status.CLOSED)
+
+    response = supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": agent.pk}, follow=True)
+
+    assert "is closed or no longer exists" in response.text
+    assert not Case.objects.filter(assignee=agent).exists()
+
+
+def test_nothing_selected_gives_a_message(supervisor_client, agent, in_english):
+    in_english(supervisor_client)
+    response = supervisor_client.post(BULK, {"assignee": agent.pk}, follow=True)
+    assert "Select at least one case first." in response.text
+
+
+def test_only_staff_can_be_given_cases(supervisor_client, django_user_model, cases):
+    outsider = django_user_model.objects.create_user("outsider")
+    supervisor_client.post(BULK, {"cases": [cases[0].pk], "assignee": outsider.pk})
+    assert Case.objects.get(pk=cases[0].pk).assignee is None
+
+
+def test_bulk_assign_only_redirects_back_to_this_site(supervisor_client, agent, cases):
+    response = supervisor_client.post(
+        BULK, {"cases": [cases[0].pk], "assignee": agent.pk, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("aftersales:queue", args=["all"])
+
+
+def test_the_queue_table_has_checkboxes_for_supervisors_only(supervisor_client, agent_client, cases):
+    supervisor_page = supervisor_client.get(QUEUE).text
+    agent_page = agent_client.get(QUEUE).text
+
+    assert supervisor_page.count('name="cases"') == 3 and 'id="bulk-assign-form"' in supervisor_page
+    assert 'form="bulk-assign-form"' in supervisor_page
+    assert 'name="cases"' not in agent_page and "bulk-assign-form" not in agent_page
+
+
+def test_closed_rows_cannot_be_ticked(supervisor_client, cases):
+    Case.objects.filter(pk=cases[0].pk).update(status=Status.CLOSED)
+    page = supervisor_client.get(reverse("aftersales:queue", args=["all"])).text
+    boxes = re.findall(r'<input[^>]*name="cases"[^>]*>', page)
+    closed = [box for box in boxes if f'value="{cases[0].pk}"' in box]
+    assert len(boxes) == 3 and len(closed) == 1
+    assert 'disabled="disabled"' in closed[0]
+    assert sum('disabled="disabled"' in box for box in boxes) == 1
+
+
+def test_supervisor_queue_page_query_count_does_not_grow_with_rows(supervisor_client, django_assert_max_num_queries):
+    CaseFactory.create_batch(2)
+    with django_assert_max_num_queries(15) as small:
+        supervisor_client.get(QUEUE)
+    CaseFactory.create_batch(20)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = supervisor_client.get(QUEUE)
+    assert response.text.count('name="cases"') == 22
