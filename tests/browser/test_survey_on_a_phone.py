@@ -6,16 +6,12 @@ import pytest
 from django.core.cache import cache
 
 from backoffice.models import Status
-from tests.browser.conftest import _skip_reason, browser, login, make_staff  # noqa: F401 - fixtures
 from tests.factories import AgentFactory, CaseFactory
+from tests.surveys.conftest import close, token_sent_for
 
-from .conftest import close, token_sent_for
+from .conftest import login, make_staff
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "correct-horse-battery"
