@@ -9,6 +9,5 @@ urlpatterns = [
     path("take-next/", views.take_next, name="take_next"),
     path("new/", views.new_case, name="new_case"),
     path("case/<str:number>/", views.case_page, name="case"),
-    path("case/<str:number>/phrases/", views.phrases, name="phrases"),
     path("case/<str:number>/<slug:action>/", views.case_action, name="case_action"),
 ]

@@ -15,8 +15,7 @@ from backoffice import casework, queues
 from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
 from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from backoffice.models import Case, Desk, QuickPhrase, Shipment, StoreSettings, TrackingEvent
-from backoffice.outbox import case_variables, render_text
+from backoffice.models import Case, Desk, Shipment, StoreSettings, TrackingEvent
 from backoffice.roles import Role, is_supervisor, require_role
 from backoffice.supervisor_forms import BulkAssignForm
 
@@ -194,20 +193,6 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         response["HX-Trigger"] = "casesChanged"
         return response
     return redirect("aftersales:case", number=number)
-
-
-@require_GET
-def phrases(request: HttpRequest, number: str) -> HttpResponse:
-    """R3: quick phrases, searchable, with the case's variables filled in."""
-    _agent(request)
-    case = _get_case(number)
-    term = request.GET.get("q", "").strip()
-    qs = QuickPhrase.objects.filter(active=True)
-    if term:
-        qs = qs.filter(title__icontains=term) | qs.filter(body__icontains=term) | qs.filter(category__icontains=term)
-    variables = case_variables(case)
-    rendered = [(phrase, render_text(phrase.body, variables)) for phrase in qs[:30]]
-    return render(request, "aftersales/phrases.html", {"phrases": rendered, "case": case})
 
 
 def new_case(request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Case, CaseEvent, EventType, Shipment, Status, StoreSettings
+from .models import OPEN_STATUSES, Case, CaseEvent, EventType, QuickPhrase, Shipment, Status, StoreSettings
 from .roles import is_supervisor
 
 QUEUES = {
@@ -109,3 +109,12 @@ def response_rate(*, since: dt.datetime, agent=None) -> dict:
     counts = replies.aggregate(total=Count("pk"), in_time=Count("pk", filter=Q(after__within_sla=True)))
     total = counts["total"]
     return {**counts, "rate": round(100 * counts["in_time"] / total) if total else None}
+
+
+def search_phrases(term: str, limit: int = 30) -> list[QuickPhrase]:
+    """Active quick phrases whose title, text or category contains the term (all of them for no term)."""
+    phrases = QuickPhrase.objects.filter(active=True)
+    term = term.strip()
+    if term:
+        phrases = phrases.filter(Q(title__icontains=term) | Q(body__icontains=term) | Q(category__icontains=term))
+    return list(phrases[:limit])

@@ -13,6 +13,7 @@ urlpatterns = [
     # Logged-out people can switch language too (the login page has the switch).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
+    path("cases/<str:number>/phrases/", views.case_phrases, name="case_phrases"),
     path("aftersales/", include("aftersales.urls")),
     path("logistics/", include("logistics.urls")),
     path("followups/", include("backoffice.followup_urls")),

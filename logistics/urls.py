@@ -10,6 +10,5 @@ urlpatterns = [
     path("run-detection/", views.run_detection, name="run_detection"),
     path("report-out-of-stock/", views.report_out_of_stock, name="report_out_of_stock"),
     path("case/<str:number>/", views.case_page, name="case"),
-    path("case/<str:number>/phrases/", views.phrases, name="phrases"),
     path("case/<str:number>/<slug:action>/", views.case_action, name="case_action"),
 ]

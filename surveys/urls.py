@@ -1,7 +1,5 @@
 from django.urls import path
 
-from aftersales.views import phrases
-
 from . import views
 
 app_name = "surveys"
@@ -10,8 +8,6 @@ urlpatterns = [
     path("callbacks/take-next/", views.take_next, name="take_next"),
     path("callbacks/queue/<slug:queue>/", views.callback_queue, name="callback_queue"),
     path("callback/<str:number>/", views.callback_page, name="callback"),
-    # Quick phrases work the same on every desk's reply box.
-    path("callback/<str:number>/phrases/", phrases, name="phrases"),
     path("callback/<str:number>/<slug:action>/", views.callback_action, name="callback_action"),
     path("results/", views.results, name="results"),
 ]

@@ -141,7 +141,7 @@ def test_quick_phrases_are_searchable_and_filled_from_the_case(agent_client, ord
     QuickPhrase.objects.create(title="查物流", body="亲，您的{courier}单号{tracking_no}正在派送中")
     QuickPhrase.objects.create(title="尺码建议", body="亲，建议拍大一码哦")
     case = open_inquiry(order)
-    content = agent_client.get(reverse("aftersales:phrases", args=[case.number]), {"q": "物流"}).content.decode()
+    content = agent_client.get(reverse("case_phrases", args=[case.number]), {"q": "物流"}).content.decode()
     tracking = order.shipments.get().tracking_no
     assert f"亲，您的中通快递单号{tracking}正在派送中" in content
     assert "尺码建议" not in content

@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import logging
 
 import pytest
@@ -176,7 +177,8 @@ def test_two_overlapping_runs_never_read_the_same_stream(syncer, fake):
     assert not fake.calls
 
 
-def test_the_beat_task_syncs_with_credentials_from_admin(db, fake, clock):
+def test_the_beat_task_syncs_with_credentials_from_admin(db, fake, clock, monkeypatch):
+    monkeypatch.setattr(sync, "PddClient", functools.partial(sync.PddClient, min_interval_seconds=0))
     PlatformCredentials.objects.create(
         pk=1,
         client_id="fake-client-0001",
