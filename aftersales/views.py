@@ -15,7 +15,7 @@ from backoffice import casework, queues
 from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
 from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from backoffice.models import Case, Desk, Shipment, StoreSettings, TrackingEvent
+from backoffice.models import Case, Desk, Shipment, StaffProfile, StoreSettings, TrackingEvent
 from backoffice.roles import Role, is_supervisor, require_role
 from backoffice.supervisor_forms import BulkAssignForm
 
@@ -53,6 +53,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
         "queue_label": visible[queue],
         "my_rate": queues.response_rate(since=today, agent=request.user),
         "store_rate": queues.response_rate(since=today),
+        "on_duty": StaffProfile.objects.filter(user=request.user, on_duty=True).exists(),
         "bulk_assign_form": BulkAssignForm() if supervisor else None,
     }
     template = "aftersales/queue.html"

@@ -29,6 +29,7 @@ from .models import (
     QuickPhrase,
     Shipment,
     Sku,
+    StaffProfile,
     StoreSettings,
     TrackingEvent,
     mask_phone,
@@ -119,6 +120,7 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "refund_handle_hours",
                     "return_review_hours",
                     "due_soon_minutes",
+                    "auto_assign",
                 ],
                 "description": _("Amounts are in fen: 100 fen = ¥1.00."),
             },
@@ -592,3 +594,12 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("file"))
     def job_link(self, obj: ImportJob) -> str:
         return format_html('<a href="{}">{}</a>', reverse("imports:job", args=[obj.pk]), obj.original_name)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "on_duty", "on_duty_changed_at", "max_open_cases")
+    list_editable = ("max_open_cases",)
+    list_filter = ("on_duty",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    readonly_fields = ("on_duty", "on_duty_changed_at")

@@ -29,6 +29,7 @@ from .models import (
     EventType,
     Order,
     Priority,
+    StaffProfile,
     Status,
     StoreSettings,
 )
@@ -270,15 +271,14 @@ def set_priority(*, case: Case, priority: int, actor) -> Case:
 # --- assignment -------------------------------------------------------------------------------------------------
 
 
-def _claim_changes(agent) -> dict:
-    # Taking a new case starts work on it, in the same UPDATE as the claim.
-    return {
-        "assignee": agent,
-        "updated_at": timezone.now(),
-        "status": models.Case(
+def _claim_changes(agent, *, start: bool = True) -> dict:
+    changes = {"assignee": agent, "updated_at": timezone.now()}
+    if start:
+        # Taking a new case starts work on it, in the same UPDATE as the claim.
+        changes["status"] = models.Case(
             models.When(status=Status.NEW, then=models.Value(Status.IN_PROGRESS)), default=F("status")
-        ),
-    }
+        )
+    return changes
 
 
 def claim_case(*, case: Case, agent) -> Case:
@@ -303,10 +303,11 @@ def claim_case(*, case: Case, agent) -> Case:
     return case
 
 
-def take_next_case(*, agent, desk: str, kinds: list[str] | None = None) -> Case | None:
+def take_next_case(*, agent, desk: str, kinds: list[str] | None = None, automatic: bool = False) -> Case | None:
     """Give the agent the most urgent unassigned open case: earliest SLA deadline, then priority, then age.
 
     Candidates are tried one by one with a conditional update; a row another agent won is skipped.
+    `automatic`: the system hands it out (recorded as an assignment by "system"; the case stays new).
     """
     candidates = Case.objects.filter(desk=desk, status__in=OPEN_STATUSES, assignee__isnull=True)
     if kinds:
@@ -320,16 +321,20 @@ def take_next_case(*, agent, desk: str, kinds: list[str] | None = None) -> Case 
             with transaction.atomic():
                 before = Case.objects.filter(pk=pk).values_list("status", flat=True).first()
                 if not Case.objects.filter(pk=pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
-                    **_claim_changes(agent)
+                    **_claim_changes(agent, start=not automatic)
                 ):
                     continue
                 case = Case.objects.select_related("customer", "order").get(pk=pk)
                 record_event(
                     case=case,
-                    type=EventType.CASE_CLAIMED,
-                    actor=agent,
+                    type=EventType.CASE_ASSIGNED if automatic else EventType.CASE_CLAIMED,
+                    actor=None if automatic else agent,
                     before={"assignee": None, "status": before},
-                    after={"assignee": _user_label(agent), "status": case.status, "via": "take_next"},
+                    after={
+                        "assignee": _user_label(agent),
+                        "status": case.status,
+                        "via": "round_robin" if automatic else "take_next",
+                    },
                 )
                 return case
     return None
@@ -486,3 +491,54 @@ def assign_cases(*, cases, assignee, actor) -> list[Case]:
             if before != (assignee.pk if assignee else None):
                 changed.append(case)
     return changed
+
+
+# --- on duty and automatic assignment -----------------------------------------------------------------------------
+
+
+def set_on_duty(*, user, on_duty: bool) -> StaffProfile:
+    """An agent starts or ends their shift; automatic assignment only gives cases to people on duty."""
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.get_or_create(user=user)
+        if profile.on_duty == on_duty:
+            return profile
+        now = timezone.now()
+        StaffProfile.objects.filter(pk=profile.pk).update(on_duty=on_duty, on_duty_changed_at=now)
+        profile.on_duty, profile.on_duty_changed_at = on_duty, now
+        record_event(
+            case=None,
+            type=EventType.DUTY_CHANGED,
+            actor=user,
+            target=f"user:{user.pk}",
+            before={"on_duty": not on_duty},
+            after={"on_duty": on_duty},
+        )
+    return profile
+
+
+def auto_assign(*, desk: str) -> int:
+    """Round robin: each unassigned case, most urgent first, goes to the on-duty agent holding the fewest open cases
+    (ties by name), never past that agent's own limit. Returns how many cases were handed out."""
+    profiles = list(
+        StaffProfile.objects.filter(on_duty=True, user__is_active=True, user__groups__name="agent")
+        .select_related("user")
+        .order_by("user__username")
+    )
+    if not profiles:
+        return 0
+    load = dict(
+        Case.objects.filter(status__in=OPEN_STATUSES, assignee__in=[p.user_id for p in profiles])
+        .values_list("assignee")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    handed_out = 0
+    while True:
+        free = [p for p in profiles if load.get(p.user_id, 0) < p.max_open_cases]
+        if not free:
+            return handed_out
+        profile = min(free, key=lambda p: load.get(p.user_id, 0))
+        if take_next_case(agent=profile.user, desk=desk, automatic=True) is None:
+            return handed_out
+        load[profile.user_id] = load.get(profile.user_id, 0) + 1
+        handed_out += 1

@@ -13,6 +13,7 @@ app.autodiscover_tasks(["backoffice.importing", "backoffice.pdd"])  # tasks modu
 # Timed work lives in database rows; beat only wakes the sweepers that claim the due ones.
 app.conf.beat_schedule = {
     "sweep-outbox": {"task": "backoffice.tasks.sweep_outbox", "schedule": 30.0},
+    "auto-assign": {"task": "backoffice.tasks.auto_assign_cases", "schedule": 60.0},
     "logistics-sweep": {"task": "logistics.tasks.sweep_exceptions", "schedule": 300.0},
     "logistics-tracking": {"task": "logistics.tasks.refresh_tracking", "schedule": 300.0},
     "logistics-notices": {"task": "logistics.tasks.send_proactive_notices", "schedule": 300.0},

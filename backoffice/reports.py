@@ -46,6 +46,7 @@ from .models import (
     Product,
     Reason,
     Shipment,
+    StaffProfile,
     StoreSettings,
 )
 
@@ -1106,6 +1107,7 @@ class WorkloadRow:
     overdue: int = 0
     waiting: int = 0
     replies_today: int = 0
+    on_duty: bool = False
     answered_today: int = 0  # replies that answered a waiting customer (they count for R1)
     in_time_today: int = 0
     desks: list[str] = field(default_factory=list)  # the order of by_desk_cells
@@ -1209,5 +1211,8 @@ def workload(*, now: dt.datetime | None = None, store: StoreSettings | None = No
         # People without a desk role who still hold cases or replied today (a store admin, a former agent).
         for user in get_user_model().objects.filter(pk__in=missing):
             rows[user.pk].label, rows[user.pk].username = staff_label(user), user.username
+    for user_id in StaffProfile.objects.filter(on_duty=True).values_list("user_id", flat=True):
+        if user_id in rows:
+            rows[user_id].on_duty = True
     ordered = sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, r.label))
     return Workload(rows=ordered, unassigned=unassigned, desks=desks, now=now)

@@ -39,3 +39,14 @@ def expire_coupons() -> int:
     from . import coupons
 
     return coupons.expire_coupons()
+
+
+@shared_task
+def auto_assign_cases() -> int:
+    """Beat: when the store switched automatic assignment on, hand unassigned cases to agents on duty."""
+    from .casework import auto_assign
+    from .models import Desk, StoreSettings
+
+    if not StoreSettings.load().auto_assign:
+        return 0
+    return sum(auto_assign(desk=desk) for desk in (Desk.AFTERSALES, Desk.LOGISTICS))

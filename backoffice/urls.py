@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Logged-out people can switch language too (the login page has the switch).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("duty/", views.toggle_duty, name="toggle_duty"),
     path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
     path("cases/<str:number>/phrases/", views.case_phrases, name="case_phrases"),
     path("aftersales/", include("aftersales.urls")),

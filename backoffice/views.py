@@ -1,7 +1,13 @@
+from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from . import casework
 from .models import Case
 from .outbox import case_variables, render_text
 from .queues import case_page_url, search_phrases
@@ -37,3 +43,16 @@ def case_phrases(request: HttpRequest, number: str) -> HttpResponse:
     variables = case_variables(case)
     rendered = [(phrase, render_text(phrase.body, variables)) for phrase in phrases]
     return render(request, "cases/phrases.html", {"phrases": rendered, "case": case})
+
+
+@require_POST
+def toggle_duty(request: HttpRequest) -> HttpResponse:
+    """An agent starts or ends their shift (automatic assignment only serves people on duty)."""
+    require_role(request.user, Role.AGENT)
+    on_duty = request.POST.get("on_duty") == "1"
+    casework.set_on_duty(user=request.user, on_duty=on_duty)
+    messages.success(request, _("You are on duty.") if on_duty else _("You are off duty."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)

@@ -233,7 +233,7 @@ def answer_survey(
         SurveyAnswerReason.objects.bulk_create(SurveyAnswerReason(survey=survey, reason=reason) for reason in reasons)
         casework.record_event(
             case=survey.case,
-            type=EventType.CASE_UPDATED,
+            type=EventType.SURVEY_ANSWERED,
             actor=None,
             at=at,
             body=answer_body(survey, reasons),
@@ -282,7 +282,7 @@ def open_callback(*, survey: Survey, reasons: list[SurveyReason] | None = None, 
         return CallBack.objects.select_related("case").get(survey=survey)
     casework.record_event(
         case=original,
-        type=EventType.CASE_UPDATED,
+        type=EventType.CALLBACK_OPENED,
         at=at,
         body=_("Call-back %(number)s opened for the dissatisfied answer.") % {"number": case.number},
         target=case.number,
@@ -380,7 +380,7 @@ def log_call(
             summary += " " + notes
         casework.record_event(
             case=case,
-            type=EventType.CASE_UPDATED,
+            type=EventType.CALL_LOGGED,
             actor=actor,
             at=now,
             body=summary,

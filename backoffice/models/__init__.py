@@ -15,6 +15,7 @@ from .cases import (
 from .coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
 from .messaging import AutoReplyRule, Channel, Integration, MessageTemplate, OutboundMessage, QuickPhrase
 from .platform import ImportJob, PlatformCredentials, SyncCursor
+from .staff import StaffProfile
 from .store import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, TrackingEvent, mask_phone
 from .storesettings import BusinessHours, Holiday, StoreSettings
 
@@ -52,6 +53,7 @@ __all__ = [
     "Reason",
     "Shipment",
     "Sku",
+    "StaffProfile",
     "Status",
     "StoreSettings",
     "SyncCursor",

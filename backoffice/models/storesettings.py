@@ -38,6 +38,11 @@ class StoreSettings(models.Model):
     small_defect_compensation_fen = models.PositiveIntegerField(_("small-defect compensation (fen)"), default=500)
     refund_handle_hours = models.PositiveIntegerField(_("handle refund applications within (hours)"), default=48)
     return_review_hours = models.PositiveIntegerField(_("review return applications within (hours)"), default=24)
+    auto_assign = models.BooleanField(
+        _("assign new cases automatically"),
+        default=False,
+        help_text=_("Round robin to agents on duty, up to each agent's open-case limit."),
+    )
     due_soon_minutes = models.PositiveIntegerField(
         _('"due soon" means within (minutes)'), default=120, help_text=_("(assumed) Used by the due-soon queue.")
     )

@@ -47,7 +47,7 @@ def test_a_customer_answers_and_the_answer_lands_on_the_case_timeline(client, su
     assert survey.answer == "neutral" and survey.comment == "还行" and survey.answered_at is not None
     assert set(survey.reasons.values_list("code", flat=True)) == {"slow_reply", "logistics"}
     event = CaseEvent.objects.get(case=case, target=f"survey:{survey.pk}")
-    assert event.actor is None and event.type == EventType.CASE_UPDATED
+    assert event.actor is None and event.type == EventType.SURVEY_ANSWERED
     assert event.after == {"survey": {"answer": "neutral", "reasons": ["slow_reply", "logistics"]}}
     assert "回复太慢" in event.body and "还行" in event.body
     thanks = client.get(url(token))

@@ -140,7 +140,6 @@ def test_a_survey_no_follow_up_carried_goes_on_its_own_after_the_wait(db):
     assert Survey.objects.get(case=case).sent_via == SurveySettings.Delivery.ALONE
 
 
-
 def test_a_logistics_problem_that_cleared_by_itself_gets_no_survey():
     case = CaseFactory(logistics=True)
     casework.transition_case(case=case, to=Status.CLOSED, extra={"resolution": "cleared"})
