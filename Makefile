@@ -43,3 +43,4 @@ bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py bench_reports --orders 1000000 --cases 100000
 	$(BENCH_ENV) $(PY) manage.py bench_followups --followups 10000 --workers 2
 	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset
+	$(BENCH_ENV) $(PY) manage.py bench_import

@@ -522,7 +522,9 @@ class PlatformCredentialsForm(_forms.ModelForm):
     access_token = _forms.CharField(
         label=_("access token"), required=False, widget=_forms.PasswordInput(render_value=False)
     )
-    api_url = _forms.URLField(label=_("API address"), assume_scheme="https")
+    api_url = _forms.URLField(
+        label=_("API address"), assume_scheme="https", initial=PlatformCredentials.DEFAULT_API_URL
+    )
 
     class Meta:
         model = PlatformCredentials

@@ -15,7 +15,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from .errors import DomainError
 from .importing import jobs as import_jobs
-from .models import ImportJob, PlatformCredentials, SyncCursor
+from .models import ImportJob, SyncCursor
+from .pdd import sync
 from .pdd.client import Credentials
 from .roles import Role, require_role
 
@@ -75,14 +76,12 @@ def jobs(request: HttpRequest) -> HttpResponse:
         import_jobs.dispatch(job)
         return redirect("imports:job", pk=job.pk)
     page = Paginator(ImportJob.objects.select_related("created_by"), PER_PAGE).get_page(request.GET.get("page"))
-    stored = PlatformCredentials.objects.filter(pk=1).first()
-    credentials = Credentials.load()
     context = {
         "form": form,
         "page": page,
         "cursors": list(SyncCursor.objects.order_by("stream")),
-        "sync_configured": credentials is not None and (stored is None or stored.sync_enabled),
-        "credentials": credentials,
+        "sync_configured": sync.is_configured(),
+        "credentials": Credentials.load(),
     }
     return render(request, "imports/jobs.html", context)
 

@@ -258,7 +258,7 @@ class AftersalesImporter:
                 _("The refund amount %(amount)s is more than the %(paid)s paid for order %(number)s.")
                 % {"amount": format_fen(amount), "paid": format_fen(order.paid_fen), "number": order.number}
             )
-        detail = f"{_KIND_LABELS[row.kind]} {format_fen(amount)}"
+        detail = f"{_KIND_LABELS[row.kind]} {format_fen(amount)}" if amount else str(_KIND_LABELS[row.kind])
         if row.kind == CaseKind.REFUND and 0 < amount < self.store.auto_refund_threshold_fen:
             detail += " · " + _("approved automatically (A5)")
 

@@ -587,7 +587,11 @@ class _Columns:
             f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         }
         self.datetimes = {f.attname for f in fields if isinstance(f, models.DateTimeField)}
-        self.defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
+        self.with_default = [f for f in fields if f.has_default() or f.null]
+
+    def defaults(self) -> dict:
+        """Evaluated per insert, so a callable default (timezone.now …) is fresh."""
+        return {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in self.with_default}
 
     @classmethod
     def of(cls, model) -> "_Columns":
@@ -597,9 +601,11 @@ class _Columns:
 
 
 def insert_rows(model, rows: Iterable[dict], *, now: dt.datetime) -> None:
-    """One prepared INSERT run for many rows (executemany). For the 100,000-row import bulk_create's per-value
-    preparation costs more than the database itself. Fields a row leaves out take their model default, so a field
-    added to the model later keeps working; auto_now fields get `now`."""
+    """Insert many rows at once: executemany on SQLite, COPY on PostgreSQL, multi-row VALUES elsewhere.
+
+    For a 100,000-row import bulk_create's per-value preparation costs more than the database itself. Fields a row
+    leaves out take their model default, so a field added to the model later keeps working; auto_now fields get `now`.
+    """
     rows = list(rows)
     if not rows:
         return
@@ -607,6 +613,7 @@ def insert_rows(model, rows: Iterable[dict], *, now: dt.datetime) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     stamp = adapt(now)
     missing = object()
+    defaults = spec.defaults()
     params = []
     for row in rows:
         values = []
@@ -616,10 +623,10 @@ def insert_rows(model, rows: Iterable[dict], *, now: dt.datetime) -> None:
                 continue
             value = row.get(attname, missing)
             if value is missing:
-                value = spec.defaults.get(attname, missing)
+                value = defaults.get(attname, missing)
                 if value is missing:
                     raise ValueError(f"{model.__name__}.{attname} has no value and no default")
-            if value is not None and attname in spec.datetimes:
+            elif value is not None and attname in spec.datetimes:
                 value = adapt(value)
             values.append(value)
         params.append(values)
