@@ -1,7 +1,6 @@
 """After-sales desk pages: thin views that check the role, parse a form, call one service and render."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,11 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casework, queues
+from backoffice import casepage, casework, queues
 from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
-from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from backoffice.models import Case, Desk, Shipment, StaffProfile, StoreSettings, TrackingEvent
+from backoffice.forms import NoteOnlyForm
+from backoffice.models import Case, Desk, StaffProfile, StoreSettings
 from backoffice.roles import Role, is_supervisor, require_role
 from backoffice.supervisor_forms import BulkAssignForm
 
@@ -81,34 +80,11 @@ def take_next(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(request: HttpRequest, case: Case) -> dict:
-    store = StoreSettings.load()
-    order = case.order
-    shipments = []
-    items = []
-    if order is not None:
-        shipments = list(
-            Shipment.objects.filter(order=order)
-            .select_related("courier")
-            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
-        )
-        items = list(order.items.all())
-    return {
-        "case": case,
-        "case_url": reverse("aftersales:case", args=[case.number]),
-        "order": order,
-        "items": items,
-        "shipments": shipments,
-        "events": list(queues.timeline(case)),
-        "earlier_cases": list(queues.earlier_cases(case)),
+    context = casepage.common_context(request, case, case_url=reverse("aftersales:case", args=[case.number]))
+    return context | {
         "actions": casework.available_actions(case),
         "resolutions": services.available_resolutions(case),
-        "refundable_fen": services.refundable_fen(order) if order else 0,
-        "store": store,
-        "reply_form": ReplyForm(),
-        "note_form": NoteForm(),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
-        "is_mine": case.assignee_id == request.user.pk,
-        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
+        "refundable_fen": services.refundable_fen(case.order) if case.order else 0,
     }
 
 

@@ -1,7 +1,6 @@
 """Logistics desk pages: thin views that check the role, parse a form, call one service and render."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,12 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casework, queues
+from backoffice import casepage, casework, queues
 from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
-from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from backoffice.models import Case, Desk, Shipment, StoreSettings, TrackingEvent
-from backoffice.roles import Role, is_supervisor, require_role
+from backoffice.forms import NoteOnlyForm
+from backoffice.models import Case, Desk, StoreSettings
+from backoffice.roles import Role, require_role
 
 from . import detection, forms, queries, services
 from .filters import LogisticsCaseFilter
@@ -106,43 +105,21 @@ def report_out_of_stock(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(request: HttpRequest, case: Case) -> dict:
-    store = StoreSettings.load()
-    order = case.order
-    shipments, items = [], []
-    if order is not None:
-        shipments = list(
-            Shipment.objects.filter(order=order)
-            .select_related("courier")
-            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
-        )
-        items = list(order.items.all())
+    context = casepage.common_context(request, case, case_url=reverse("logistics:case", args=[case.number]))
     offers = queries.stock_offers(case)
     now = timezone.localtime()
-    return {
-        "case": case,
-        "case_url": reverse("logistics:case", args=[case.number]),
-        "order": order,
-        "items": items,
-        "shipments": shipments,
+    return context | {
         "problems": queries.case_problems(case),
         "contacts": queries.courier_contacts(case),
         "offers": offers,
         "pending_offer": next((o for o in offers if o.choice == OutOfStockOffer.Choice.PENDING), None),
-        "events": list(queues.timeline(case)),
-        "earlier_cases": list(queues.earlier_cases(case)),
         "actions": [a for a in casework.available_actions(case) if a.name not in ("resolve", "close")],
         "can_close": case.status in ("new", "in_progress", "waiting", "resolved"),
-        "store": store,
-        "reply_form": ReplyForm(),
-        "note_form": NoteForm(),
         "contact_form": forms.CourierContactForm(),
         "notify_form": forms.NotifyForm(kind=case.kind),
         "tracking_form": forms.TrackingUpdateForm(initial={"at": now.replace(second=0, microsecond=0)}),
         "resolve_form": forms.ResolveForm(),
         "choice_form": forms.OfferChoiceForm(),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
-        "is_mine": case.assignee_id == request.user.pk,
-        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }
 
 

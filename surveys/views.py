@@ -6,7 +6,6 @@ Thin views: they check the role (or the link and the rate limit), parse a form, 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casework, queues
+from backoffice import casepage, casework, queues
 from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
-from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from backoffice.models import OPEN_STATUSES, Case, Desk, Shipment, Status, StoreSettings, TrackingEvent
-from backoffice.roles import Role, is_supervisor, require_role
+from backoffice.forms import NoteOnlyForm
+from backoffice.models import OPEN_STATUSES, Case, Desk, Status, StoreSettings
+from backoffice.roles import Role, require_role
 
 from . import queries, ratelimit, services
 from .filters import CallbackFilter
@@ -137,37 +136,15 @@ def _get_callback_case(number: str) -> Case:
 
 
 def _case_context(request: HttpRequest, case: Case, call_form: CallForm | None = None) -> dict:
-    store = StoreSettings.load()
-    order = case.order
-    shipments, items = [], []
-    if order is not None:
-        shipments = list(
-            Shipment.objects.filter(order=order)
-            .select_related("courier")
-            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
-        )
-        items = list(order.items.all())
+    context = casepage.common_context(request, case, case_url=reverse("surveys:callback", args=[case.number]))
     callback = queries.callback_for(case)
-    return {
-        "case": case,
-        "case_url": reverse("surveys:callback", args=[case.number]),
+    return context | {
         "callback": callback,
         "survey": callback.survey if callback else None,
         "original": callback.survey.case if callback else None,
         "calls": list(queries.calls(callback)) if callback else [],
         "call_form": call_form or CallForm(),
-        "order": order,
-        "items": items,
-        "shipments": shipments,
-        "events": list(queues.timeline(case)),
-        "earlier_cases": list(queues.earlier_cases(case)),
         "actions": [action for action in casework.available_actions(case) if action.name != "wait"],
-        "store": store,
-        "reply_form": ReplyForm(),
-        "note_form": NoteForm(),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
-        "is_mine": case.assignee_id == request.user.pk,
-        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }
 
 

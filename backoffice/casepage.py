@@ -1,0 +1,37 @@
+"""What every desk's case page shows around its own panel: the order with its items and parcels, the timeline,
+the customer's earlier cases, the reply and note boxes, assignment, and the SLA colour."""
+
+from django.db.models import Prefetch
+
+from . import casework, queues
+from .forms import AssignForm, NoteForm, ReplyForm
+from .models import Case, Shipment, StoreSettings, TrackingEvent
+from .roles import is_supervisor
+
+
+def common_context(request, case: Case, *, case_url: str) -> dict:
+    store = StoreSettings.load()
+    order = case.order
+    shipments, items = [], []
+    if order is not None:
+        shipments = list(
+            Shipment.objects.filter(order=order)
+            .select_related("courier")
+            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
+        )
+        items = list(order.items.all())
+    return {
+        "case": case,
+        "case_url": case_url,
+        "order": order,
+        "items": items,
+        "shipments": shipments,
+        "events": list(queues.timeline(case)),
+        "earlier_cases": list(queues.earlier_cases(case)),
+        "store": store,
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
+        "is_mine": case.assignee_id == request.user.pk,
+        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
+    }
