@@ -28,6 +28,7 @@ DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "backoffice.views.csrf_failure"
 
 INSTALLED_APPS = [
     "backoffice.apps.BackofficeConfig",

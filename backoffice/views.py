@@ -56,3 +56,8 @@ def toggle_duty(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("home")
     return redirect(target)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (expired page, blocked cookies) gets a page people understand, customers on the survey too."""
+    return render(request, "csrf_failure.html", status=403)

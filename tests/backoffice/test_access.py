@@ -109,3 +109,12 @@ def test_store_settings_cannot_be_added_twice_or_deleted(admin_client_store, sto
 
     assert add.status_code == 403
     assert delete.status_code == 403
+
+
+def test_a_refused_form_gets_a_page_people_understand(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Nothing was saved" in response.content.decode() or "未保存" in response.content.decode()
