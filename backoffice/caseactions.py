@@ -4,12 +4,14 @@ A desk's view tries these first and handles its own resolutions after.
 """
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from . import casework
 from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
 from .models import Case, Status
+from .queues import case_page_url
 from .roles import Role, require_role
 
 STATE_ACTIONS = ("start", "wait", "resolve", "reopen")
@@ -65,4 +67,14 @@ def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
     return True
 
 
-__all__ = ["STATE_ACTIONS", "Status", "form_errors_to_messages", "handle_common_action"]
+def take_next_and_open(request: HttpRequest, *, desk: str, empty_message: str, queue_url: str) -> HttpResponse:
+    """Any desk's "take next": open the case the agent got, or say the queue is empty and go back to it."""
+    case = casework.take_next_case(agent=request.user, desk=desk)
+    if case is None:
+        messages.info(request, empty_message)
+        return redirect(queue_url)
+    messages.success(request, _("You took %(number)s.") % {"number": case.number})
+    return redirect(case_page_url(case))
+
+
+__all__ = ["STATE_ACTIONS", "Status", "form_errors_to_messages", "handle_common_action", "take_next_and_open"]

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casepage, casework, queues
-from backoffice.caseactions import form_errors_to_messages, handle_common_action
+from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StoreSettings
@@ -65,12 +65,12 @@ def nav_counts(request: HttpRequest) -> HttpResponse:
 @require_POST
 def take_next(request: HttpRequest) -> HttpResponse:
     _agent(request)
-    case = casework.take_next_case(agent=request.user, desk=Desk.LOGISTICS)
-    if case is None:
-        messages.info(request, _("No unassigned logistics exception is waiting. Well done!"))
-        return redirect("logistics:queue", queue="mine")
-    messages.success(request, _("You took %(number)s.") % {"number": case.number})
-    return redirect("logistics:case", number=case.number)
+    return take_next_and_open(
+        request,
+        desk=Desk.LOGISTICS,
+        empty_message=_("No unassigned logistics exception is waiting. Well done!"),
+        queue_url=reverse("logistics:queue", args=["mine"]),
+    )
 
 
 @require_POST

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casepage, casework, queues
-from backoffice.caseactions import form_errors_to_messages, handle_common_action
+from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import OPEN_STATUSES, Case, Desk, Status, StoreSettings
@@ -117,12 +117,12 @@ def callback_queue(request: HttpRequest, queue: str) -> HttpResponse:
 @require_POST
 def take_next(request: HttpRequest) -> HttpResponse:
     _supervisor(request)
-    case = casework.take_next_case(agent=request.user, desk=Desk.CALLBACK)
-    if case is None:
-        messages.info(request, _("No call-back is waiting. Well done!"))
-        return redirect("surveys:callback_queue", queue="mine")
-    messages.success(request, _("You took %(number)s.") % {"number": case.number})
-    return redirect("surveys:callback", number=case.number)
+    return take_next_and_open(
+        request,
+        desk=Desk.CALLBACK,
+        empty_message=_("No call-back is waiting. Well done!"),
+        queue_url=reverse("surveys:callback_queue", args=["mine"]),
+    )
 
 
 def _get_callback_case(number: str) -> Case:
