@@ -166,9 +166,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     if request.htmx:
-        response = render(request, "aftersales/case.html#case-panel", _case_context(request, _get_case(number)))
-        response["HX-Trigger"] = "casesChanged"
-        return response
+        return casepage.refreshed_panel(request, "aftersales/case.html", _case_context(request, _get_case(number)))
     return redirect("aftersales:case", number=number)
 
 

@@ -2,6 +2,8 @@
 the customer's earlier cases, the reply and note boxes, assignment, and the SLA colour."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import render
 
 from . import casework, queues
 from .forms import AssignForm, NoteForm, ReplyForm
@@ -35,3 +37,10 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         "is_mine": case.assignee_id == request.user.pk,
         "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }
+
+
+def refreshed_panel(request, template: str, context: dict) -> HttpResponse:
+    """After an action over htmx: the case panel drawn again, and an event telling the page the queues changed."""
+    response = render(request, f"{template}#case-panel", context)
+    response["HX-Trigger"] = "casesChanged"
+    return response

@@ -214,9 +214,7 @@ def callback_action(request: HttpRequest, number: str, action: str) -> HttpRespo
         messages.error(request, error.message)
     if request.htmx:
         context = _case_context(request, _get_callback_case(number), call_form=refused_form)
-        response = render(request, "surveys/callback.html#case-panel", context)
-        response["HX-Trigger"] = "casesChanged"
-        return response
+        return casepage.refreshed_panel(request, "surveys/callback.html", context)
     if refused_form is not None:
         return render(
             request, "surveys/callback.html", _case_context(request, case, call_form=refused_form), status=400
