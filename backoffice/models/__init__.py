@@ -14,6 +14,7 @@ from .cases import (
 )
 from .coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
 from .messaging import AutoReplyRule, Channel, Integration, MessageTemplate, OutboundMessage, QuickPhrase
+from .notifications import Notification
 from .platform import ImportJob, PlatformCredentials, SyncCursor
 from .staff import StaffProfile
 from .store import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, TrackingEvent, mask_phone
@@ -43,6 +44,7 @@ __all__ = [
     "ImportJob",
     "Integration",
     "MessageTemplate",
+    "Notification",
     "Order",
     "OrderItem",
     "OutboundMessage",

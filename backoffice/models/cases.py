@@ -117,6 +117,11 @@ class Case(models.Model):
     review_revised = models.BooleanField(_("review revised"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=20, default="manual")
     external_id = models.CharField(_("external ID"), max_length=80, blank=True)
+    # The after-sales status as the platform last reported it: its numeric code (API) and its text (export or API).
+    platform_status_code = models.CharField(_("platform status code"), max_length=8, blank=True)
+    platform_status = models.CharField(_("platform status"), max_length=60, blank=True)
+    # When the platform stepped in (平台处理中, 平台同意退款 …); such a case goes to the top of the queues.
+    platform_intervened_at = models.DateTimeField(_("platform intervened"), null=True, blank=True)
 
     # SLA: R1 for the waiting customer message, A7 for the application; due_at is the nearer one.
     awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
@@ -195,6 +200,9 @@ class EventType(models.TextChoices):
     RESHIPPED = "aftersales.reshipped", _("Reship arranged")
     EXCHANGED = "aftersales.exchanged", _("Exchange arranged")
     REVIEW_TRACKED = "aftersales.review_tracked", _("Review outcome recorded")
+    PLATFORM_STATUS = "aftersales.platform_status", _("Platform status changed")
+    PLATFORM_INTERVENED = "aftersales.platform_intervened", _("Platform intervened")
+    NOTIFICATION_READ = "notification.read", _("Notification read")
     SETTINGS_CHANGED = "settings.changed", _("Settings changed")
     DUTY_CHANGED = "staff.duty_changed", _("On duty changed")
     SURVEY_ANSWERED = "survey.answered", _("Survey answered")

@@ -121,7 +121,13 @@ class Order(models.Model):
     discount_fen = models.PositiveIntegerField(_("discount (fen)"), default=0)
     paid_fen = models.PositiveIntegerField(_("paid by customer (fen)"), default=0)
     paid_at = models.DateTimeField(_("paid at"))
-    ship_by = models.DateTimeField(_("ship by"), help_text=_("Derived from L1/L2 when the order is paid."))
+    ship_by = models.DateTimeField(
+        _("ship by"), help_text=_("The platform's promised ship time when it gives one, else our own L1/L2 time.")
+    )
+    # L1: the platform's own promise (承诺发货时间), by which it bills late shipment; empty when it gave none.
+    promised_ship_at = models.DateTimeField(_("platform's promised ship time"), null=True, blank=True)
+    # L1/L2 as we compute it (48 h, the product's own time, presale), kept to compare with the platform's promise.
+    computed_ship_by = models.DateTimeField(_("our ship-by time"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     receiver_name = models.CharField(_("receiver"), max_length=40, blank=True)
