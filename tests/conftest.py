@@ -1,5 +1,7 @@
 """Shared fixtures: the standing staff (two agents, a supervisor, a store admin), their clients, the store."""
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -82,3 +84,27 @@ def admin_client_store(store_admin):
 @pytest.fixture
 def store(db) -> StoreSettings:
     return StoreSettings.load()
+
+
+# Tests that need a real service. Outside CI they skip with a reason; in CI (which provides every service) such a skip
+# is a failure, so a green run cannot hide a test that never ran.
+SERVICE_MARKERS = ("postgres", "redis", "worker", "browser")
+SERVICE_WORDS = ("postgresql", "database_url", "redis", "chromium", "playwright", "celery worker")
+
+
+def _needs_a_service(item, reason: str) -> bool:
+    if any(item.get_closest_marker(name) for name in SERVICE_MARKERS):
+        return True
+    return any(word in reason.lower() for word in SERVICE_WORDS)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not os.environ.get("CI") or not report.skipped:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if _needs_a_service(item, reason):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every service is provided: {reason}"

@@ -13,6 +13,7 @@ from backoffice.models import BusinessHours, Coupon, FollowUp, OutboundMessage
 from tests.factories import CustomerFactory
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL for concurrent writers: set DATABASE_URL (CI does)"

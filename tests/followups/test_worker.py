@@ -18,6 +18,7 @@ from tests.factories import CustomerFactory
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis: set REDIS_URL (CI does)"),
 ]

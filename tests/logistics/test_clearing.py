@@ -121,6 +121,7 @@ def test_first_event_clears_no_tracking_update(clock, sweep):
     assert Problem.objects.get(order=order).cleared_at is not None
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL for concurrent writers: set DATABASE_URL (CI does)"
@@ -152,6 +153,7 @@ def test_two_sweeps_at_once_open_each_problem_once():
     assert logistics_cases().count() == 13 == Problem.objects.count()
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL for concurrent writers: set DATABASE_URL (CI does)"
