@@ -22,26 +22,39 @@ class LocalBackend:
         )
 
 
+def idempotency_key(message) -> str:
+    """The key the gateway drops repeats by: the message's own key, the same on every attempt."""
+    return message.idempotency_key or f"outbound:{message.pk}"
+
+
 class HttpGatewayBackend:
-    """Posts the message to the store's messaging gateway (platform chat or SMS, by the "channel" field)."""
+    """Posts the message to the store's messaging gateway (platform chat or SMS, by the "channel" field).
+
+    Every post carries the Idempotency-Key header: a worker that dies after posting and before recording the answer
+    leaves the message to be sent again, and the gateway must deliver a key it has seen once only.
+    """
 
     @property
-    def timeout(self) -> float:
-        return getattr(settings, "OUTBOX_GATEWAY_TIMEOUT", 10)
+    def timeout(self) -> tuple[float, float]:
+        # (connect, answer); the outbox's stale-sending window is derived from the same setting.
+        seconds = settings.OUTBOX_GATEWAY_TIMEOUT
+        return (seconds, seconds)
 
     def send(self, message) -> None:
         if not settings.OUTBOX_GATEWAY_URL:
             raise RuntimeError("OUTBOX_GATEWAY_URL is not set")
+        key = idempotency_key(message)
         response = requests.post(
             settings.OUTBOX_GATEWAY_URL,
             json={
-                "idempotency_key": message.idempotency_key,
+                "idempotency_key": key,
+                "attempt": message.attempts,
                 "channel": message.channel,
                 "customer": message.customer.pdd_user_id,
                 "phone": message.customer.phone,
                 "text": message.body,
             },
-            headers={"Idempotency-Key": message.idempotency_key},
+            headers={"Idempotency-Key": key},
             timeout=self.timeout,
         )
         if response.status_code >= 300:

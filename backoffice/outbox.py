@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -17,8 +18,6 @@ from .money import format_fen
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# A row left in "sending" this long belongs to a worker that died; it goes back to the queue.
-STALE_SENDING = dt.timedelta(minutes=10)
 VARIABLE = re.compile(r"\{(\w+)\}")
 
 
@@ -163,56 +162,84 @@ def get_backend(channel: str = ""):
 BACKENDS = {"local": "backoffice.channels.LocalBackend", "http": "backoffice.channels.HttpGatewayBackend"}
 
 
+def stale_sending_after() -> dt.timedelta:
+    """How long a row may stay "sending" before its worker counts as dead: a few gateway timeouts, not minutes,
+    so a message whose worker was killed goes out again soon (settings.OUTBOX_SENDING_STALE_SECONDS)."""
+    return dt.timedelta(seconds=settings.OUTBOX_SENDING_STALE_SECONDS)
+
+
 def deliver(message_id: int) -> str:
-    """Send one message if it is still pending: claim it with a conditional update so two workers never both send."""
+    """Send one message if it is still pending: claim it with a conditional update so two workers never both send.
+
+    The attempt is counted in the same update that claims the row, before anything reaches the gateway: a worker
+    killed after posting and before recording the answer still leaves its attempt behind, so the resend after the
+    stale window is attempt 2 (on the row and on the case timeline) and carries the same Idempotency-Key, by which
+    the gateway drops the repeat.
+    """
     now = timezone.now()
     claimed = OutboundMessage.objects.filter(
         pk=message_id, state=OutboundMessage.State.PENDING, send_after__lte=now
-    ).update(state=OutboundMessage.State.SENDING, send_after=now)
+    ).update(state=OutboundMessage.State.SENDING, send_after=now, attempts=F("attempts") + 1)
     if not claimed:
         return "skipped"
     message = OutboundMessage.objects.select_related("customer").get(pk=message_id)
-    attempts = message.attempts + 1
+    attempt = message.attempts
+    # Only this attempt may record its outcome: a slow worker overtaken by a resend leaves the row to the resend.
+    mine = OutboundMessage.objects.filter(
+        pk=message_id,
+        attempts=attempt,
+        state__in=[OutboundMessage.State.SENDING, OutboundMessage.State.PENDING],
+    )
     try:
         get_backend(message.channel).send(message)
     except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
-        final = attempts >= MAX_ATTEMPTS
-        backoff = dt.timedelta(seconds=30 * 2**attempts)
-        OutboundMessage.objects.filter(pk=message_id).update(
+        final = attempt >= MAX_ATTEMPTS
+        backoff = dt.timedelta(seconds=30 * 2**attempt)
+        recorded = mine.update(
             state=OutboundMessage.State.FAILED if final else OutboundMessage.State.PENDING,
-            attempts=attempts,
             last_error=str(exc)[:2000],
             send_after=timezone.now() + backoff,
         )
-        if final and message.case_id:
+        if recorded and final and message.case_id:
             CaseEvent.objects.create(
                 case_id=message.case_id,
                 type=EventType.OUTBOUND_FAILED,
                 body=str(exc)[:500],
                 target=f"outbound:{message.pk}",
+                after={"channel": message.channel, "attempt": attempt},
             )
         return "failed" if final else "retry"
     sent_at = timezone.now()
-    OutboundMessage.objects.filter(pk=message_id).update(
-        state=OutboundMessage.State.SENT, attempts=attempts, sent_at=sent_at, last_error=""
-    )
+    if not mine.update(state=OutboundMessage.State.SENT, sent_at=sent_at, last_error=""):
+        logger.warning("outbound %s: attempt %s answered after a later attempt took over", message.pk, attempt)
+        return "superseded"
     if message.case_id:
         CaseEvent.objects.create(
             case_id=message.case_id,
             type=EventType.OUTBOUND_SENT,
             at=sent_at,
             target=f"outbound:{message.pk}",
-            after={"channel": message.channel},
+            after={"channel": message.channel, "attempt": attempt},
         )
     return "sent"
+
+
+def release_stale_sending(now: dt.datetime | None = None) -> int:
+    """Rows left "sending" longer than the stale window belong to a worker that died: they go back to the queue
+    (their attempt stays counted). Returns how many were released."""
+    now = now or timezone.now()
+    released = OutboundMessage.objects.filter(
+        state=OutboundMessage.State.SENDING, send_after__lt=now - stale_sending_after()
+    ).update(state=OutboundMessage.State.PENDING)
+    if released:
+        logger.warning("%s outbound message(s) stuck in sending were put back in the queue", released)
+    return released
 
 
 def due_message_ids(limit: int = 500) -> list[int]:
     """Pending messages whose time has come, after returning rows orphaned by a dead worker."""
     now = timezone.now()
-    OutboundMessage.objects.filter(state=OutboundMessage.State.SENDING, send_after__lt=now - STALE_SENDING).update(
-        state=OutboundMessage.State.PENDING
-    )
+    release_stale_sending(now)
     return list(
         OutboundMessage.objects.filter(state=OutboundMessage.State.PENDING, send_after__lte=now)
         .order_by("send_after")

@@ -181,6 +181,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Outbound message channels: "local" records delivery in the database (demo).
 OUTBOX_BACKEND = os.environ.get("OUTBOX_BACKEND", "local")
 OUTBOX_GATEWAY_URL = os.environ.get("OUTBOX_GATEWAY_URL", "")
+# Seconds the gateway gets to accept a connection, and as many to answer. A message still "sending" after
+# OUTBOX_SENDING_STALE_SECONDS lost its worker: it is sent again, with the same Idempotency-Key.
+OUTBOX_GATEWAY_TIMEOUT = 10
+OUTBOX_SENDING_STALE_SECONDS = 3 * OUTBOX_GATEWAY_TIMEOUT + 30
 
 LOGGING = {
     "version": 1,
