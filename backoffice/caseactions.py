@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import casework
+from . import casework, phrases
 from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
 from .models import Case, Status
 from .queues import case_page_url
@@ -43,7 +43,9 @@ def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
     elif action == "reply":
         form = ReplyForm(post)
         if form.is_valid():
-            casework.reply_to_customer(case=case, body=form.cleaned_data["body"], actor=user)
+            phrases.reply_with_phrases(
+                case=case, body=form.cleaned_data["body"], actor=user, phrase_ids=form.cleaned_data["phrases"]
+            )
             messages.success(request, _("Reply sent."))
         else:
             form_errors_to_messages(request, form)

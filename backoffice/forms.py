@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from .phrases import parse_phrase_ids
+
 
 def staff_users():
     return get_user_model().objects.filter(groups__name__in=["agent", "supervisor"]).distinct().order_by("username")
@@ -38,6 +40,11 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "id": "reply-body"})
     )
+    # The quick phrases inserted into the reply (ids, comma-separated), checked again on the server (R3).
+    phrases = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def clean_phrases(self) -> list[int]:
+        return parse_phrase_ids(self.cleaned_data["phrases"])
 
 
 class NoteForm(forms.Form):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from . import casework
 from .models import Case
-from .outbox import case_variables, render_text
+from .phrases import prepare as prepare_phrases
 from .queues import case_page_url, search_phrases
 from .roles import Role, is_agent, is_store_admin, require_role
 
@@ -40,9 +40,7 @@ def case_phrases(request: HttpRequest, number: str) -> HttpResponse:
     require_role(request.user, Role.AGENT)
     case = get_object_or_404(Case.objects.select_related("customer", "order"), number=number)
     phrases = search_phrases(request.GET.get("q", ""))
-    variables = case_variables(case)
-    rendered = [(phrase, render_text(phrase.body, variables)) for phrase in phrases]
-    return render(request, "cases/phrases.html", {"phrases": rendered, "case": case})
+    return render(request, "cases/phrases.html", {"phrases": prepare_phrases(phrases, case), "case": case})
 
 
 @require_POST

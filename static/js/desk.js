@@ -36,6 +36,11 @@
     if (phrase) {
       event.preventDefault();
       insertPhrase(phrase.dataset.insert);
+      // The server checks every inserted phrase against the case again (R3: never sent with holes).
+      const used = document.getElementById("reply-phrases");
+      if (used && phrase.dataset.phrase) {
+        used.value = used.value ? used.value + "," + phrase.dataset.phrase : phrase.dataset.phrase;
+      }
     }
   });
 
