@@ -266,19 +266,44 @@ class ReasonShares:
     rows: list[ShareRow]
     total: int
     previous_total: int
+    # A11: cases the platform stepped into (平台处理中, 平台同意退款 …) in the period, its own line below the reasons.
+    intervened: ShareRow | None = None
 
     def csv(self) -> tuple[list[str], list[list]]:
         header = ["reason", "label", "cases", "share_pct", "previous_cases", "previous_share_pct", "change_pts"]
+        lines = [*self.rows, self.intervened] if self.intervened is not None else self.rows
         return header, [
             [r.key, r.label, r.count, _round(r.share), r.previous_count, _round(r.previous_share), _round(r.change)]
-            for r in self.rows
+            for r in lines
         ]
 
 
-def reason_shares(period: Period, *, desk: str = Desk.AFTERSALES) -> ReasonShares:
-    """A11: after-sales cases opened in the period by reason, each reason's share and its change in points.
+PLATFORM_INTERVENED = "platform_intervened"
 
-    One query for both periods.
+
+def platform_interventions(period: Period, *, desk: str = Desk.AFTERSALES, total: int = 0, previous_total: int = 0):
+    """A11: after-sales cases the platform intervened in during the period and the one before (one query); the share
+    is of the cases opened in the same period."""
+    previous = period.previous()
+    counts = Case.objects.filter(span_q(period, "platform_intervened_at"), desk=desk).aggregate(
+        now=Count("pk", filter=period.q("platform_intervened_at")),
+        before=Count("pk", filter=previous.q("platform_intervened_at")),
+    )
+    return ShareRow(
+        key=PLATFORM_INTERVENED,
+        label=str(_("Platform intervened")),
+        count=counts["now"],
+        previous_count=counts["before"],
+        share=pct(counts["now"], total),
+        previous_share=pct(counts["before"], previous_total),
+    )
+
+
+def reason_shares(period: Period, *, desk: str = Desk.AFTERSALES) -> ReasonShares:
+    """A11: after-sales cases opened in the period by reason, each reason's share and its change in points, and
+    the cases the platform intervened in as a line of their own.
+
+    One query for both periods, and one for the interventions.
     """
     previous = period.previous()
     rows = (
@@ -302,7 +327,8 @@ def reason_shares(period: Period, *, desk: str = Desk.AFTERSALES) -> ReasonShare
         for key, (now, before) in by_reason.items()
     ]
     result.sort(key=lambda r: (-r.count, -r.previous_count, r.label))
-    return ReasonShares(period=period, rows=result, total=total, previous_total=previous_total)
+    intervened = platform_interventions(period, desk=desk, total=total, previous_total=previous_total)
+    return ReasonShares(period=period, rows=result, total=total, previous_total=previous_total, intervened=intervened)
 
 
 @dataclass
@@ -594,11 +620,40 @@ class ShippingDay:
 
 
 @dataclass
+class PromiseExample:
+    """An order whose platform promise is earlier than our own ship-by time."""
+
+    number: str
+    paid_at: dt.datetime
+    promised_ship_at: dt.datetime
+    computed_ship_by: dt.datetime
+    shipped_at: dt.datetime | None
+
+    @property
+    def hours_earlier(self) -> float:
+        return round((self.computed_ship_by - self.promised_ship_at).total_seconds() / 3600, 1)
+
+
+@dataclass
+class PromiseComparison:
+    """L1: the platform's promised ship times against our own computation, for the orders paid in the period."""
+
+    promised: int = 0  # orders that carry a platform promise
+    earlier: int = 0  # … and the promise is earlier than our own ship-by time: the finding
+    examples: list[PromiseExample] = field(default_factory=list)
+
+    @property
+    def earlier_share(self) -> float | None:
+        return pct(self.earlier, self.promised)
+
+
+@dataclass
 class ShippingReport:
     period: Period
     days: list[ShippingDay]
     total: ShippingDay
     previous: ShippingDay
+    promise: PromiseComparison = field(default_factory=PromiseComparison)
 
     def csv(self) -> tuple[list[str], list[list]]:
         header = [
@@ -629,11 +684,35 @@ class ShippingReport:
         return header, rows
 
 
+PROMISE_EXAMPLES = 5
+
+
+def promise_comparison(period: Period, *, examples: int = PROMISE_EXAMPLES) -> PromiseComparison:
+    """L1: how many orders paid in the period carry the platform's promised ship time, and how many of those promise
+    earlier than our own rules (48 h, the product's time, presale) would — the store's clock was too generous there.
+    The largest gaps are listed as examples. Two queries."""
+    paid = Order.objects.filter(period.q("paid_at"), promised_ship_at__isnull=False)
+    earlier = Q(computed_ship_by__isnull=False, promised_ship_at__lt=F("computed_ship_by"))
+    counts = paid.aggregate(promised=Count("pk"), earlier=Count("pk", filter=earlier))
+    rows = (
+        paid.filter(earlier)
+        .annotate(gap=ExpressionWrapper(F("computed_ship_by") - F("promised_ship_at"), output_field=DurationField()))
+        .order_by("-gap", "number")
+        .values_list("number", "paid_at", "promised_ship_at", "computed_ship_by", "shipped_at")[:examples]
+    )
+    return PromiseComparison(
+        promised=counts["promised"], earlier=counts["earlier"], examples=[PromiseExample(*row) for row in rows]
+    )
+
+
 def shipped_on_time(period: Period, *, now: dt.datetime | None = None) -> ShippingReport:
-    """L1: of the orders paid each day, the share shipped by their ship-by time (48 h, or the product's own).
+    """L1: of the orders paid each day, the share shipped by their ship-by time: the platform's promised ship time
+    when the order carries one, else ours (48 h, or the product's own). Our own time is compared with the platform's
+    promise beside it (`promise_comparison`).
 
     An order not shipped and past its ship-by time counts as missed; one still in time is left out of the rate until
-    it ships or its time runs out; one cancelled or refunded before shipping is no longer to ship. One query.
+    it ships or its time runs out; one cancelled or refunded before shipping is no longer to ship. One query, and two
+    for the comparison.
     """
     now = now or timezone.now()
     previous = period.previous()
@@ -666,7 +745,9 @@ def shipped_on_time(period: Period, *, now: dt.datetime | None = None) -> Shippi
             total.add(row)
         elif previous.contains(day):
             before.add(row)
-    return ShippingReport(period=period, days=list(days.values()), total=total, previous=before)
+    return ShippingReport(
+        period=period, days=list(days.values()), total=total, previous=before, promise=promise_comparison(period)
+    )
 
 
 # --- A7: refund handling and return review times -----------------------------------------------------------------

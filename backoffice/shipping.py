@@ -48,3 +48,14 @@ def compute_ship_by(
         elif product.ship_within_hours:
             deadlines.append(add_shipping_hours(paid_at, product.ship_within_hours, closed_days=closed_days))
     return max(deadlines)
+
+
+def effective_ship_by(*, promised: dt.datetime | None, computed: dt.datetime) -> dt.datetime:
+    """L1: the order's ship-by time is the platform's promised ship time (承诺发货时间) when it gives one — the
+    platform bills late shipment by it — and our own L1/L2 computation otherwise."""
+    return promised if promised is not None else computed
+
+
+def promise_is_earlier(*, promised: dt.datetime | None, computed: dt.datetime | None) -> bool:
+    """L1: the platform expects the parcel before our own rules would: a finding for the shipping report."""
+    return promised is not None and computed is not None and promised < computed

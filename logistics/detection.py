@@ -83,6 +83,7 @@ class Found:
     evidence_at: dt.datetime | None = None
     source: str = Problem.Source.DETECTOR
     exception: bool = False  # the courier itself reported a problem (STALLED)
+    promised: bool = False  # the ship-by time is the platform's promised ship time (NOT_SHIPPED)
 
 
 @dataclass
@@ -121,6 +122,10 @@ def _when(moment: dt.datetime | None) -> str:
 def describe(found: Found) -> str:
     """The case's subject: what is wrong, with the time that shows it."""
     kind, at = found.kind, _when(found.evidence_at)
+    if kind == CaseKind.NOT_SHIPPED and found.promised:
+        if found.stage == Problem.Stage.WARNING:
+            return _("Not shipped yet; the platform's promised ship time %(at)s is near") % {"at": at}
+        return _("Not shipped by the platform's promised ship time %(at)s") % {"at": at}
     if kind == CaseKind.NOT_SHIPPED:
         if found.stage == Problem.Stage.WARNING:
             return _("Not shipped yet; ship-by deadline %(at)s is near") % {"at": at}
@@ -197,8 +202,9 @@ def detect_out_of_stock(window: Window, store: StoreSettings) -> list[Found]:
 
 
 def detect_not_shipped(window: Window, store: StoreSettings) -> list[Found]:
-    """L1/L2: not shipped by the order's ship-by time (48 h after payment, the product's own time, or the presale
-    date, as computed at payment); an early warning `ship_warning_hours` before it.
+    """L1/L2: not shipped by the order's ship-by time — the platform's promised ship time when the order carries one,
+    else 48 h after payment, the product's own time, or the presale date, as computed at payment; an early warning
+    `ship_warning_hours` before it.
 
     Incremental: only ship-by times that entered the warning horizon since the last sweep.
     A customer who agreed to wait (L3) is not chased before the agreed day.
@@ -213,7 +219,7 @@ def detect_not_shipped(window: Window, store: StoreSettings) -> list[Found]:
     )
     qs = qs.filter(
         ~_open_problem(CaseKind.NOT_SHIPPED), ~_open_problem(CaseKind.OUT_OF_STOCK), ~Exists(waiting)
-    ).values_list("pk", "customer_id", "ship_by")
+    ).values_list("pk", "customer_id", "ship_by", "promised_ship_at")
     return [
         Found(
             pk,
@@ -221,8 +227,9 @@ def detect_not_shipped(window: Window, store: StoreSettings) -> list[Found]:
             CaseKind.NOT_SHIPPED,
             stage=Problem.Stage.LATE if ship_by < now else Problem.Stage.WARNING,
             evidence_at=ship_by,
+            promised=promised is not None and promised == ship_by,
         )
-        for pk, customer_id, ship_by in qs
+        for pk, customer_id, ship_by, promised in qs
     ]
 
 

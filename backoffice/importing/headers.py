@@ -40,6 +40,12 @@ HEADERS: dict[str, str] = {
     "支付时间": "paid_at",
     "付款时间": "paid_at",
     "发货时间": "shipped_at",
+    # L1: the platform's promised ship time, by which it bills late shipment.
+    "承诺发货时间": "promised_ship_at",
+    "承诺发货时间点": "promised_ship_at",
+    "最晚发货时间": "promised_ship_at",
+    "发货截止时间": "promised_ship_at",
+    "承诺发货截止时间": "promised_ship_at",
     "确认收货时间": "received_at",
     "收货时间": "received_at",
     "快递公司": "courier",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from backoffice.businesshours import Calendar
 from backoffice.models import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, StoreSettings
 from backoffice.money import format_fen
-from backoffice.shipping import compute_ship_by
+from backoffice.shipping import compute_ship_by, effective_ship_by
 
 from . import parsing
 from .parsing import RowError
@@ -146,6 +146,7 @@ class OrderRow:
     discount_fen: int | None = None
     shipped_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
+    promised_ship_at: dt.datetime | None = None  # L1: the platform's promised ship time (承诺发货时间)
     goods_id: str = ""
     sku_id: str = ""
     courier: str = ""
@@ -197,6 +198,7 @@ def parse_row(line: int, record: dict) -> OrderRow:
         discount_fen=sum(present) if present else None,
         shipped_at=parsing.moment(get("shipped_at"), label="发货时间"),
         received_at=parsing.moment(get("received_at"), label="确认收货时间"),
+        promised_ship_at=parsing.moment(get("promised_ship_at"), label="承诺发货时间"),
         goods_id=parsing._unquote(parsing.text(get("goods_id")))[:30],
         sku_id=parsing._unquote(parsing.text(get("sku_id")))[:40],
         courier=courier,
@@ -367,6 +369,8 @@ class OrderImporter:
                 "shipped_at",
                 "delivered_at",
                 "ship_by",
+                "promised_ship_at",
+                "computed_ship_by",
                 "receiver_name",
                 "receiver_phone",
                 "receiver_address",
@@ -514,6 +518,7 @@ class OrderImporter:
         }
 
     def _new_order(self, row: OrderRow, *, customer_id: int, product: Product) -> dict:
+        computed = compute_ship_by(paid_at=row.paid_at, products=[product], store=self.store, calendar=self.calendar)
         return {
             "number": row.number,
             "customer_id": customer_id,
@@ -523,9 +528,9 @@ class OrderImporter:
             "discount_fen": row.discount_fen or 0,
             "paid_fen": row.paid_fen,
             "paid_at": row.paid_at,
-            "ship_by": compute_ship_by(
-                paid_at=row.paid_at, products=[product], store=self.store, calendar=self.calendar
-            ),
+            "ship_by": effective_ship_by(promised=row.promised_ship_at, computed=computed),
+            "promised_ship_at": row.promised_ship_at,
+            "computed_ship_by": computed,
             "shipped_at": row.shipped_at,
             "delivered_at": row.received_at,
             "receiver_name": row.receiver_name,
@@ -545,6 +550,7 @@ class OrderImporter:
             ("paid_at", row.paid_at),
             ("shipped_at", row.shipped_at),
             ("delivered_at", row.received_at),
+            ("promised_ship_at", row.promised_ship_at),
             ("receiver_name", row.receiver_name),
             ("receiver_phone", row.phone),
             ("receiver_address", row.full_address),
@@ -552,11 +558,27 @@ class OrderImporter:
         for field, value in candidates:
             if value not in (None, "") and getattr(order, field) != value:
                 changes[field] = (getattr(order, field), value)
-        if "paid_at" in changes:
-            products = [item.sku.product for item in order.items.select_related("sku__product")]
-            ship_by = compute_ship_by(paid_at=row.paid_at, products=products, store=self.store, calendar=self.calendar)
-            changes["ship_by"] = (order.ship_by, ship_by)
+        if "paid_at" in changes or "promised_ship_at" in changes:
+            changes.update(self._ship_by_changes(order, changes))
         return changes
+
+    def _ship_by_changes(self, order: Order, changes: dict[str, tuple]) -> dict[str, tuple]:
+        """L1: a new payment time moves our own ship-by time; a new platform promise replaces it as the ship-by."""
+        computed = order.computed_ship_by
+        if "paid_at" in changes or (computed is None and order.promised_ship_at is not None):
+            paid_at = changes["paid_at"][1] if "paid_at" in changes else order.paid_at
+            products = [item.sku.product for item in order.items.select_related("sku__product")]
+            computed = compute_ship_by(paid_at=paid_at, products=products, store=self.store, calendar=self.calendar)
+        elif computed is None:
+            computed = order.ship_by  # stored before the platform's promise was kept: it was ours
+        promised = changes["promised_ship_at"][1] if "promised_ship_at" in changes else order.promised_ship_at
+        ship_by = effective_ship_by(promised=promised, computed=computed)
+        result: dict[str, tuple] = {}
+        if computed != order.computed_ship_by:
+            result["computed_ship_by"] = (order.computed_ship_by, computed)
+        if "paid_at" in changes or ship_by != order.ship_by:
+            result["ship_by"] = (order.ship_by, ship_by)
+        return result
 
     @staticmethod
     def _describe(field: str, old, new) -> str:

@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.importing import aftersales as aftersales_import
+from backoffice.importing import aftersales_status, parsing
 from backoffice.importing import orders as orders_import
-from backoffice.importing import parsing
 from backoffice.importing.orders import REJECT
 from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, Order, PlatformCredentials, SyncCursor
@@ -38,7 +38,7 @@ HOLD = dt.timedelta(minutes=15)
 Stream = SyncCursor.Stream
 S = Order.Status
 
-# pdd.refund.list.increment.get: after_sales_type and after_sales_status codes.
+# pdd.refund.list.increment.get: after_sales_type codes.
 AFTER_SALES_TYPES = {
     2: CaseKind.REFUND,
     3: CaseKind.RETURN,
@@ -46,33 +46,7 @@ AFTER_SALES_TYPES = {
     5: CaseKind.RESHIP,
     6: CaseKind.INQUIRY,
 }
-AFTER_SALES_STATUS_TEXT = {
-    2: "买家申请退款，待商家处理",
-    3: "退货退款，待商家处理",
-    4: "商家同意退款，退款中",
-    5: "平台同意退款，退款中",
-    6: "驳回退款，待买家处理",
-    7: "已同意退货退款，待用户发货",
-    8: "平台处理中",
-    9: "平台拒绝退款，退款关闭",
-    10: "退款成功",
-    11: "买家撤销",
-    12: "买家逾期未处理，退款失败",
-    13: "买家逾期，超过有效期",
-    14: "换货补寄待商家处理",
-    15: "换货补寄待用户处理",
-    16: "换货补寄成功",
-    17: "换货补寄失败",
-    18: "换货补寄待用户确认完成",
-    21: "待商家同意维修",
-    22: "待用户确认发货",
-    24: "维修关闭",
-    25: "维修成功",
-    27: "待用户确认收货",
-    31: "已同意拒收退款，待用户拒收",
-    32: "补寄待商家发货",
-    33: "待商家召回",
-}
+# after_sales_status codes and their meaning: backoffice/importing/aftersales_status.py.
 
 
 # --- API records → the importers' rows ------------------------------------------------------------------------------
@@ -99,6 +73,19 @@ def order_status(record: dict) -> str:
     if status == 1:
         return S.AWAITING_SHIPMENT
     raise RowError(f"Unknown order_status {record.get('order_status')!r}")
+
+
+def promise_time(value) -> dt.datetime | None:
+    """promise_shipping_time: "yyyy-MM-dd HH:mm:ss" (Shanghai time) or Unix seconds, as public SDKs show it."""
+    raw = parsing.text(value)
+    if raw.isdigit() and len(raw) >= 9:
+        seconds = int(raw)
+        if seconds <= 0:
+            return None
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    if raw in ("", "0"):
+        return None
+    return parsing.moment(raw, label="promise_shipping_time")
 
 
 def order_row(record: dict, *, couriers: dict[int, str]) -> orders_import.OrderRow:
@@ -131,6 +118,7 @@ def order_row(record: dict, *, couriers: dict[int, str]) -> orders_import.OrderR
         discount_fen=discount,
         shipped_at=parsing.moment(record.get("shipping_time"), label="shipping_time"),
         received_at=parsing.moment(record.get("receive_time"), label="receive_time"),
+        promised_ship_at=promise_time(record.get("promise_shipping_time")),
         goods_id=parsing.text(item.get("goods_id"))[:30],
         sku_id=parsing.text(item.get("sku_id"))[:40],
         courier=courier,
@@ -148,7 +136,7 @@ def aftersales_row(record: dict) -> aftersales_import.AftersalesRow:
     kind = AFTER_SALES_TYPES.get(_number(record.get("after_sales_type")))
     if kind is None:
         raise RowError(f"Unknown after_sales_type {record.get('after_sales_type')!r}")
-    status = _number(record.get("after_sales_status"))
+    status = aftersales_status.from_code(record.get("after_sales_status"))
     return aftersales_import.AftersalesRow(
         line=0,
         number=parsing.platform_id(record.get("id"), label="id"),
@@ -157,7 +145,8 @@ def aftersales_row(record: dict) -> aftersales_import.AftersalesRow:
         applied_at=parsing.moment(record.get("created_time"), label="created_time", required=True),
         # The after-sales API gives money in fen, unlike the order API.
         amount_fen=_number(record.get("refund_amount")) if record.get("refund_amount") is not None else None,
-        status_text=AFTER_SALES_STATUS_TEXT.get(status, str(status)),
+        status_text=status.text,
+        status_code=status.code,
         reason_text=parsing.text(record.get("after_sales_reason"))[:100],
     )
 
