@@ -12,19 +12,18 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales import services
+from aftersales import platform, services
 from backoffice import casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseKind, EventType, Order, Reason, Status, StoreSettings
 from backoffice.money import format_fen
 
-from . import parsing
+from . import aftersales_status, parsing
+from .aftersales_status import CLOSED, DONE, PENDING, PlatformStatus
 from .orders import CREATE, REJECT, SKIP, UNCHANGED, UPDATE, Outcome
 from .parsing import RowError
 
 SOURCE = "import"
-
-PENDING, DONE, CLOSED = "pending", "done", "closed"
 
 # PDD's after-sales types, exact wording first, then by what they contain.
 KINDS = {
@@ -78,11 +77,7 @@ def reason_code(text: str) -> str:
 
 def platform_state(text: str) -> str:
     """Where the application stands on the platform: still open, finished (退款成功…), or closed/withdrawn."""
-    if "成功" in text:
-        return DONE
-    if any(word in text for word in ("关闭", "撤销", "取消", "失败", "逾期", "拒绝退款")):
-        return CLOSED
-    return PENDING
+    return aftersales_status.from_text(text).state
 
 
 @dataclasses.dataclass
@@ -96,10 +91,17 @@ class AftersalesRow:
     status_text: str = ""
     reason_text: str = ""
     description: str = ""
+    status_code: str = ""  # the API's after_sales_status; the export has only the text
+
+    @property
+    def platform_status(self) -> PlatformStatus:
+        if self.status_code:
+            return aftersales_status.from_code(self.status_code)
+        return aftersales_status.from_text(self.status_text)
 
     @property
     def state(self) -> str:
-        return platform_state(self.status_text)
+        return self.platform_status.state
 
     @property
     def reason(self) -> str:
@@ -210,17 +212,28 @@ class AftersalesImporter:
         """(action, what it means, the write to do) for one row; the write is None when nothing changes."""
         if case is None:
             return self._decide_new(row, order)
+        status = row.platform_status
+        news = self._platform_news(case, status)
         if not case.is_open:
+            if status.intervened and status.state == PENDING and case.platform_intervened_at is None:
+                note = _("Reopened: the platform intervened (%(status)s).") % {"status": status.text}
+                return UPDATE, note, lambda: self._reopen_for_platform(case, status, note)
+            if status.state == DONE and services.refunds_on_the_way(case):
+                # A3/A9: the platform says the refund arrived: the apology and the follow-up start from here.
+                note = _("Refund arrived (%(status)s).") % {"status": status.text}
+                return UPDATE, note, lambda: self._record_status(case, status, then=lambda: self._arrived(case))
+            if news:
+                return UPDATE, news, lambda: self._record_status(case, status)
             return UNCHANGED, "", None
-        state = row.state
+        state = status.state
         if state == CLOSED:
-            note = _("Closed on the platform (%(status)s).") % {"status": row.status_text}
-            return UPDATE, note, lambda: services.close_case(case=case, actor=self.actor, note=note)
+            note = _("Closed on the platform (%(status)s).") % {"status": status.text}
+            return UPDATE, note, lambda: self._record_status(case, status, then=lambda: self._close(case, note))
         if state == DONE:
             return (
                 UPDATE,
-                _("Finished on the platform (%(status)s).") % {"status": row.status_text},
-                (lambda: self._finish(case, row)),
+                _("Finished on the platform (%(status)s).") % {"status": status.text},
+                lambda: self._record_status(case, status, then=lambda: self._finish(case, row)),
             )
         changes = {}
         if row.kind != case.kind:
@@ -232,13 +245,43 @@ class AftersalesImporter:
                 raise RowError(_("The refund amount is more than the customer paid for the order."))
             changes["amount_fen"] = row.amount_fen
         if not changes:
+            if news:
+                return UPDATE, news, lambda: self._record_status(case, status)
             return UNCHANGED, "", None
         detail = ", ".join(f"{field}: {getattr(case, field)} → {value}" for field, value in changes.items())
+        if news:
+            detail = f"{news}; {detail}"
         return (
             UPDATE,
             detail,
-            lambda: update_application(case=case, changes=changes, actor=self.actor, store=self.store),
+            lambda: self._record_status(
+                case,
+                status,
+                then=lambda: update_application(case=case, changes=changes, actor=self.actor, store=self.store),
+            ),
         )
+
+    @staticmethod
+    def _platform_news(case: Case, status: PlatformStatus) -> str:
+        """What the preview says about the platform's status, or "" when the case already has it."""
+        if status.intervened and case.platform_intervened_at is None:
+            return _("The platform intervened (%(status)s)") % {"status": status.text}
+        if (case.platform_status_code, case.platform_status) != (status.code, status.text[:60]):
+            return _("Platform status: %(status)s") % {"status": status.text}
+        return ""
+
+    def _record_status(self, case: Case, status: PlatformStatus, then=None) -> None:
+        platform.record_platform_status(case=case, status=status, actor=self.actor)
+        if then is not None:
+            then()
+
+    def _close(self, case: Case, note: str) -> None:
+        services.close_case(case=case, actor=self.actor, note=note)
+
+    def _reopen_for_platform(self, case: Case, status: PlatformStatus, note: str) -> None:
+        """The platform stepped into an application the store had settled: the case is worked again, first."""
+        services.reopen_case(case=case, actor=self.actor, note=note)
+        platform.record_platform_status(case=case, status=status, actor=self.actor)
 
     def _decide_new(self, row: AftersalesRow, order: Order | None):
         if order is None:
@@ -263,7 +306,7 @@ class AftersalesImporter:
             detail += " · " + _("approved automatically (A5)")
 
         def write():
-            services.open_application(
+            case = services.open_application(
                 kind=row.kind,
                 order=order,
                 customer=order.customer,
@@ -275,8 +318,17 @@ class AftersalesImporter:
                 opened_at=row.applied_at,
                 actor=self.actor,
             )
+            platform.record_platform_status(case=case, status=row.platform_status, actor=self.actor)
 
+        if row.platform_status.intervened:
+            detail += " · " + _("the platform intervened")
         return CREATE, detail, write
+
+    @staticmethod
+    def _arrived(case: Case) -> None:
+        """The platform reported success (退款成功): the case's requested refunds arrived, confirmed by the platform."""
+        for payout in services.refunds_on_the_way(case):
+            services.confirm_payout(payout=payout, succeeded=True, actor=None)
 
     def _finish(self, case: Case, row: AftersalesRow) -> None:
         """The platform reports the application done: a refund is recorded as paid (A3), other kinds resolved."""
@@ -285,6 +337,7 @@ class AftersalesImporter:
             amount = min(row.amount_fen or case.amount_fen, services.refundable_fen(case.order))
             if amount > 0:
                 services.approve_refund(case=case, actor=self.actor, amount_fen=amount, note=note)
+                self._arrived(case)
                 return
         extra = {"resolution": "platform"}
         if case.handled_at is None:
