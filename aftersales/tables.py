@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case
 from backoffice.money import format_fen
+from backoffice.queues import with_platform_first
 from backoffice.supervisor_tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
@@ -47,7 +48,10 @@ class CaseTable(tables.Table):
         attrs = {"class": "table queue-table"}
         empty_text = _("No cases in this queue. Nice work.")
         row_attrs = {
-            "class": lambda record: f"clickable prio-{record.priority}",
+            "class": lambda record: (
+                f"clickable prio-{record.priority}"
+                + (" platform-intervened" if record.platform_intervened_at and record.is_open else "")
+            ),
             "data-href": lambda record: _case_url(record),
             "hx-get": lambda record: _case_url(record),
             "hx-target": "#desk-main",
@@ -55,6 +59,27 @@ class CaseTable(tables.Table):
             "hx-swap": "outerHTML",
             "hx-push-url": "true",
         }
+
+    @property
+    def order_by(self):
+        return tables.Table.order_by.fget(self)
+
+    @order_by.setter
+    def order_by(self, value):
+        # Whatever column the queue is sorted by, the cases the platform intervened in stay on top.
+        tables.Table.order_by.fset(self, value)
+        if hasattr(self.data.data, "query"):
+            self.data.data = with_platform_first(self.data.data)
+
+    def render_number(self, record, value):
+        if record.platform_intervened_at is not None and record.is_open:
+            return format_html(
+                '{} <span class="badge badge-platform" title="{}">{}</span>',
+                value,
+                record.platform_status or _("Platform intervened"),
+                _("Platform intervened"),
+            )
+        return value
 
     def render_customer(self, value):
         return format_html('{}<span class="muted"> {}</span>', value.nickname, value.masked_phone)

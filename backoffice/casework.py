@@ -33,6 +33,7 @@ from .models import (
     Status,
     StoreSettings,
 )
+from .queues import platform_first
 
 # The allowed moves between states. Buttons on the case page come from ACTIONS, which must agree with this.
 TRANSITIONS: dict[str, set[str]] = {
@@ -312,7 +313,8 @@ def take_next_case(*, agent, desk: str, kinds: list[str] | None = None, automati
     candidates = Case.objects.filter(desk=desk, status__in=OPEN_STATUSES, assignee__isnull=True)
     if kinds:
         candidates = candidates.filter(kind__in=kinds)
-    ordered = candidates.order_by(F("due_at").asc(nulls_last=True), "-priority", "created_at")
+    # A case the platform intervened in comes first (it costs the store), then the earliest deadline.
+    ordered = candidates.order_by(platform_first(), F("due_at").asc(nulls_last=True), "-priority", "created_at")
     for _attempt in range(5):
         ids = list(ordered.values_list("pk", flat=True)[:20])
         if not ids:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,20 @@ def queue_filter(queue: str, *, user, now: dt.datetime, due_soon: dt.timedelta) 
         "waiting": Q(status=Status.WAITING),
         "all": Q(),
     }[queue]
+
+
+def platform_first() -> models.Case:
+    """Sort key: an open case the platform intervened in (平台处理中 …) comes before every other one — it costs the
+    store, so it jumps the queue whatever else the queue is sorted by."""
+    return models.Case(
+        models.When(Q(platform_intervened_at__isnull=False, status__in=OPEN_STATUSES), then=models.Value(0)),
+        default=models.Value(1),
+    )
+
+
+def with_platform_first(qs: QuerySet) -> QuerySet:
+    """The queryset in its own order, after the cases the platform intervened in."""
+    return qs.order_by(platform_first(), *qs.query.order_by)
 
 
 def queue_cases(queue: str, *, user, desk: str, store: StoreSettings | None = None) -> QuerySet:
