@@ -19,7 +19,15 @@ def _plain(value):
 
 @admin.register(SurveySettings)
 class SurveySettingsAdmin(admin.ModelAdmin):
-    fields = ["enabled", "delivery", "followup_wait_hours", "valid_days", "callback_hours", "updated_at"]
+    fields = [
+        "enabled",
+        "delivery",
+        "followup_wait_hours",
+        "valid_days",
+        "callback_hours",
+        "callback_retry_hours",
+        "updated_at",
+    ]
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request) -> bool:

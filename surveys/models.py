@@ -34,6 +34,11 @@ class SurveySettings(models.Model):
     callback_hours = models.PositiveIntegerField(
         _("call back within (business hours)"), default=24, help_text=_("A13: the call-back's SLA.")
     )
+    callback_retry_hours = models.PositiveIntegerField(
+        _("try an unreached customer again after (business hours)"),
+        default=2,
+        help_text=_("A13: when a call did not reach the customer, the call-back comes due again this much later."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

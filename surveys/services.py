@@ -9,9 +9,9 @@
 
 import datetime as dt
 import logging
-import os
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,8 +37,6 @@ from .models import CallAttempt, CallBack, Survey, SurveyAnswerReason, SurveyRea
 
 logger = logging.getLogger(__name__)
 
-# Links in messages must work from the customer's phone, so they are absolute.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 INVITE_TEMPLATE = "survey_invite"
 CALLBACK_SOURCE = "survey"
 COMMENT_MAX = 1000
@@ -62,7 +60,8 @@ class SurveyExpired(SurveyUnavailable):
 
 
 def survey_url(token: str) -> str:
-    return PUBLIC_BASE_URL + reverse("survey_public:answer", args=[token])
+    # Links in messages must work from the customer's phone, so they are absolute (settings.PUBLIC_BASE_URL).
+    return settings.PUBLIC_BASE_URL + reverse("survey_public:answer", args=[token])
 
 
 def after_case_closed(*, case: Case, actor) -> None:
@@ -320,7 +319,7 @@ def log_call(
     """A13: record one call to the unhappy customer.
 
     An unassigned call-back becomes the caller's. Not reached: it stays open and comes due again at retry_at
-    (by default two business hours on).
+    (by default the survey settings' retry time, in business hours).
     Reached: what they were unhappy about is required; the supervisor may give another coupon, open a new
     after-sales case, and close the call-back. Every call is on the call-back's timeline.
     """
@@ -338,7 +337,8 @@ def log_call(
             raise DomainError(_("Coupons, new cases and closing need the customer on the phone."))
         if retry_at is None:
             store = StoreSettings.load()
-            retry_at = Calendar.for_store(store).add_business_time(now, dt.timedelta(hours=2))
+            wait = dt.timedelta(hours=SurveySettings.load().callback_retry_hours)
+            retry_at = Calendar.for_store(store).add_business_time(now, wait)
         elif retry_at <= now:
             raise DomainError(_("The time to try again must be in the future."))
     if coupon_fen < 0:
