@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import notification_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     # Logged-out people can switch language too (the login page has the switch).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("duty/", views.toggle_duty, name="toggle_duty"),
+    path("notifications/<int:pk>/read/", notification_views.read_notification, name="notification_read"),
     path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
     path("cases/<str:number>/phrases/", views.case_phrases, name="case_phrases"),
     path("aftersales/", include("aftersales.urls")),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
     path("supervisor/", include("backoffice.supervisor_urls")),
+    path("quality/", include("quality.urls")),
     path("imports/", include("backoffice.import_urls")),
     path("api/v1/", include("aftersales.api_urls")),
     path("admin/", admin.site.urls),
