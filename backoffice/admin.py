@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from quality.forms import PhraseCheckedForm
+
 from .audit import AuditedAdminMixin, record_settings_change
 from .errors import DomainError
 from .models import (
@@ -226,6 +228,7 @@ class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = PhraseCheckedForm  # the banned-phrase check (QA-5)
     list_display = ["key", "name", "channel", "active", "preview"]
     list_filter = ["channel", "active"]
     search_fields = ["key", "name", "body"]
@@ -241,6 +244,7 @@ class MessageTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(QuickPhrase)
 class QuickPhraseAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = PhraseCheckedForm  # the banned-phrase check (QA-5)
     list_display = ["title", "category", "sort_order", "active", "preview"]
     list_editable = ["sort_order", "active"]
     list_filter = ["active", "category"]

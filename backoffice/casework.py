@@ -432,13 +432,18 @@ def _auto_reply(*, case: Case, event: CaseEvent, store: StoreSettings, calendar:
         record_event(case=case, type=EventType.AUTO_REPLY, body=message.body, after={"template": template_key})
 
 
-def reply_to_customer(*, case: Case, body: str, actor) -> CaseEvent:
-    """An agent's reply: sent through the outbox, and it stops the R1 clock, recording whether it was in time."""
+def reply_to_customer(*, case: Case, body: str, actor, confirm_warnings: bool = False) -> CaseEvent:
+    """An agent's reply: sent through the outbox, and it stops the R1 clock, recording whether it was in time.
+
+    QA-5: a reply with one of the store's blocked phrases is refused; a warned one goes out only once confirmed."""
     body = body.strip()
     if not body:
         raise DomainError(_("Write a reply first."))
     now = timezone.now()
     with transaction.atomic():
+        from quality.services import screen_reply  # the store's banned phrases (QA-5)
+
+        screen_reply(case=case, body=body, actor=actor, confirmed=confirm_warnings)
         after: dict = {}
         if case.awaiting_reply_since is not None:
             waited = (now - case.awaiting_reply_since).total_seconds()

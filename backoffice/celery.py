@@ -21,4 +21,10 @@ app.conf.beat_schedule = {
     "send-due-surveys": {"task": "surveys.tasks.send_due_surveys", "schedule": 300.0},
     "expire-coupons": {"task": "backoffice.tasks.expire_coupons", "schedule": crontab(hour=0, minute=10)},
     "pdd-sync": {"task": "backoffice.pdd.tasks.sync_platform", "schedule": 300.0},
+    # QA-1: last week's review sample, Monday 06:00; a run left waiting for a day is dropped (the next week's comes).
+    "quality-weekly-sample": {
+        "task": "quality.tasks.draw_weekly_sample",
+        "schedule": crontab(hour=6, minute=0, day_of_week=1),
+        "options": {"expires": 24 * 3600},
+    },
 }

@@ -42,6 +42,8 @@ class ReplyForm(forms.Form):
     )
     # The quick phrases inserted into the reply (ids, comma-separated), checked again on the server (R3).
     phrases = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    # The agent confirmed sending a phrase the store marked "warn" (QA-5).
+    confirm_warnings = forms.BooleanField(required=False)
 
     def clean_phrases(self) -> list[int]:
         return parse_phrase_ids(self.cleaned_data["phrases"])

@@ -105,9 +105,9 @@ def check_reply(*, case: Case, body: str, phrase_ids: list[int] = ()) -> None:
             )
 
 
-def reply_with_phrases(*, case: Case, body: str, actor, phrase_ids: list[int] = ()):
+def reply_with_phrases(*, case: Case, body: str, actor, phrase_ids: list[int] = (), confirm_warnings: bool = False):
     """An agent's reply that may hold inserted quick phrases: checked (R3), then sent like any reply (R1)."""
     from . import casework
 
     check_reply(case=case, body=body, phrase_ids=phrase_ids)
-    return casework.reply_to_customer(case=case, body=body, actor=actor)
+    return casework.reply_to_customer(case=case, body=body, actor=actor, confirm_warnings=confirm_warnings)

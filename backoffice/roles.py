@@ -20,7 +20,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
     Role.SUPERVISOR: {
         "backoffice": ["view_case", "change_case", "view_order", "view_customer", "view_caseevent"],
     },
-    Role.STORE_ADMIN: {"backoffice": ["*"], "aftersales": ["*"], "logistics": ["*"], "surveys": ["*"], "auth": ["*"]},
+    Role.STORE_ADMIN: {
+        "backoffice": ["*"],
+        "aftersales": ["*"],
+        "logistics": ["*"],
+        "surveys": ["*"],
+        "quality": ["*"],
+        "auth": ["*"],
+    },
 }
 NEVER_GRANTED = {"change_caseevent", "delete_caseevent", "add_caseevent"}
 

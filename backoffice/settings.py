@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "aftersales",
     "logistics",
     "surveys",
+    "quality",
     "backoffice.apps.StoreAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -207,12 +207,16 @@ def report_csv(request: HttpRequest, report: str) -> HttpResponse:
     period = form.period()
     _label, build = reports.REPORTS[report]
     header, rows = build(period).csv()
+    return csv_response(header, rows, name=f"{report}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv")
+
+
+def csv_response(header: list[str], rows: list[list], *, name: str) -> HttpResponse:
+    """A report table as a CSV download that Excel opens as UTF-8, with formula-like text cells made inert."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # BOM: Excel opens the Chinese text as UTF-8
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows([[audit.safe_cell(c) if isinstance(c, str) else c for c in row] for row in rows])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    name = f"{report}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

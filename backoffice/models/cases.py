@@ -214,6 +214,13 @@ class EventType(models.TextChoices):
     FOLLOWUP_REFUSED = "followup.refused", _("Follow-up refused")
     FOLLOWUP_FAILED = "followup.failed", _("Follow-up failed")
     COUPON_ISSUED = "coupon.issued", _("Coupon issued")
+    QA_ADDED = "quality.case_added", _("Added to quality review")
+    QA_SAMPLE_DRAWN = "quality.sample_drawn", _("Quality review sample drawn")
+    QA_REVIEWED = "quality.reviewed", _("Quality review saved")
+    QA_ACKNOWLEDGED = "quality.acknowledged", _("Quality review acknowledged")
+    QA_DISPUTED = "quality.disputed", _("Quality review disputed")
+    QA_DISPUTE_RESOLVED = "quality.dispute_resolved", _("Quality review dispute decided")
+    QA_PHRASE_WARNED = "quality.phrase_warned", _("Reply sent with a warned phrase")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

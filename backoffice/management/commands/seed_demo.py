@@ -19,6 +19,7 @@ STEPS = [
     "surveys.demo.seed_surveys",
     "logistics.demo.seed_exceptions",
     "backoffice.followup_demo.seed_followups",
+    "quality.demo.seed_quality",
 ]
 
 
