@@ -112,9 +112,10 @@ def test_a_case_opened_at_2359_shanghai_time_counts_in_that_day(make_case, now):
     assert result.previous_total == 1
 
 
-def test_a_reply_at_2359_shanghai_counts_on_that_day_not_the_next(agent, reply, now):
-    reply(agent, shanghai(2026, 11, 17, 23, 59), within=True)  # 15:59 UTC on the 17th
-    reply(agent, shanghai(2026, 11, 18, 0, 1), within=False)  # 16:01 UTC on the 17th: the 18th in Shanghai
+def test_a_wait_starting_at_2358_shanghai_counts_on_that_day_not_the_next(agent, reply, now):
+    # R1 counts each wait on the day of its first message; the fixture's waits start 60 s (in time) or 400 s before.
+    reply(agent, shanghai(2026, 11, 17, 23, 59), within=True)  # started 15:58 UTC on the 17th
+    reply(agent, shanghai(2026, 11, 18, 0, 8), within=False)  # started 16:01:20 UTC on the 17th: the 18th here
 
     result = reports.response_rates(LAST_WEEK)
 
@@ -431,3 +432,60 @@ def test_workload_counts_open_due_soon_and_overdue_per_person_and_todays_replies
     assert (load.unassigned.open, load.unassigned.overdue) == (1, 1)
     assert load.total.open == 5 and load.total.overdue == 2
     assert load.rows[0].user_id == agent.pk  # the most overdue first
+
+
+# --- L1 with the platform's promise and A11's intervention line ------------------------------------------------
+
+
+def _promised(paid_at, *, promise_after, ours_after=48 * HOUR, number=None):
+    order = make_order(paid_at=paid_at, status=Order.Status.AWAITING_SHIPMENT)
+    promised = paid_at + promise_after if promise_after is not None else None
+    computed = paid_at + ours_after
+    Order.objects.filter(pk=order.pk).update(
+        promised_ship_at=promised, computed_ship_by=computed, ship_by=promised or computed
+    )
+    return order
+
+
+def test_the_shipping_report_compares_the_platforms_promise_with_our_ship_by(db, now):
+    day = shanghai(2026, 11, 17, 9)
+    tight = _promised(day, promise_after=24 * HOUR)  # 24 h earlier than ours: a finding
+    slight = _promised(day, promise_after=47 * HOUR)  # 1 h earlier
+    _promised(day, promise_after=48 * HOUR)  # the same: no finding
+    _promised(day, promise_after=72 * HOUR)  # later than ours
+    _promised(day, promise_after=None)  # no promise at all
+    _promised(shanghai(2026, 11, 10, 9), promise_after=HOUR)  # the week before
+
+    promise = reports.shipped_on_time(LAST_WEEK).promise
+
+    assert (promise.promised, promise.earlier) == (4, 2)
+    assert promise.earlier_share == 50.0
+    assert [o.number for o in promise.examples] == [tight.number, slight.number]
+    assert [o.hours_earlier for o in promise.examples] == [24.0, 1.0]
+
+
+def test_the_shipping_report_judges_lateness_by_the_promise(db, now):
+    day = shanghai(2026, 11, 17, 9)
+    order = _promised(day, promise_after=24 * HOUR)
+    Order.objects.filter(pk=order.pk).update(shipped_at=day + 30 * HOUR)  # in our 48 h, after the promise
+
+    total = reports.shipped_on_time(LAST_WEEK).total
+
+    assert (total.on_time, total.late) == (0, 1)
+
+
+def test_platform_interventions_are_their_own_a11_line(make_case, now):
+    for at in (shanghai(2026, 11, 17), shanghai(2026, 11, 18), shanghai(2026, 11, 18)):
+        make_case(at=at, platform_intervened_at=at + HOUR)
+    make_case(at=shanghai(2026, 11, 18))  # no intervention
+    make_case(at=shanghai(2026, 11, 10), platform_intervened_at=shanghai(2026, 11, 16, 1))  # stepped in this week
+    make_case(at=shanghai(2026, 11, 9), platform_intervened_at=shanghai(2026, 11, 12))  # the week before
+
+    result = reports.reason_shares(LAST_WEEK)
+
+    line = result.intervened
+    assert (line.key, line.count, line.previous_count) == ("platform_intervened", 4, 1)
+    assert line.share == 100.0  # 4 interventions against 4 cases opened
+    assert result.total == 4
+    header, rows = result.csv()
+    assert (rows[-1][0], rows[-1][2]) == ("platform_intervened", 4)
