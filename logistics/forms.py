@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice import timestamps
 from backoffice.models import Courier, Order, Shipment
 
 from .models import CourierContact, OutOfStockOffer
@@ -9,10 +12,15 @@ from .services import NOTIFY_TEMPLATES, TEMPLATE_LABELS, Outcome
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A datetime-local input, read in the store's time zone."""
+    """A datetime-local input, read in the store's time zone, inside the window every outside time is held to
+    (`ahead`: how far in the future it may be)."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+    def __init__(self, *, ahead: dt.timedelta = timestamps.FUTURE_SLACK, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(timestamps.window_validator(ahead=ahead))
 
 
 class CourierContactForm(forms.Form):
@@ -26,7 +34,7 @@ class CourierContactForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. 95311 hotline, outlet manager Wang")}),
     )
     result = forms.CharField(label=_("Result"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    next_check_at = LocalDateTimeField(label=_("Check again at"), required=False)
+    next_check_at = LocalDateTimeField(label=_("Check again at"), required=False, ahead=timestamps.SCHEDULE_AHEAD)
 
     def clean_next_check_at(self):
         value = self.cleaned_data["next_check_at"]

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice import timestamps
 from backoffice.forms import YuanField
 from backoffice.models import DESK_KINDS, Desk, Reason
 
@@ -54,6 +55,7 @@ class CallForm(forms.Form):
         input_formats=[DATETIME_LOCAL],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("Not reached: empty means in two business hours."),
+        validators=[timestamps.window_validator(ahead=timestamps.SCHEDULE_AHEAD)],
     )
     category = forms.ModelChoiceField(
         label=_("Unhappy about"), queryset=SurveyReason.objects.none(), required=False, empty_label="—"
@@ -81,9 +83,17 @@ class CallForm(forms.Form):
 
 class ResultsFilterForm(forms.Form):
     date_from = forms.DateField(
-        label=_("Answered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Answered from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
     )
-    date_to = forms.DateField(label=_("Answered to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("Answered to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
+    )
 
     DEFAULT_WEEKS = 8
 

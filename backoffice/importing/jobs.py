@@ -237,7 +237,7 @@ def _run_phase(job: ImportJob, *, dry_run: bool, on_progress=None) -> None:
                 rows, outcomes = [], []
                 for line, record in batch:
                     try:
-                        rows.append(parse(line, record))
+                        rows.append(parse(line, parsing.check_complete(record)))
                     except RowError as exc:
                         key = parsing.text(record.get(key_field))[:40]
                         outcomes.append(Outcome(line, REJECT, key, str(exc)))

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from backoffice import money, timestamps
+
 from . import headers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,7 +41,8 @@ class ImportFileError(ValueError):
 # --- cell values ------------------------------------------------------------------------------------------------
 
 _EMPTY = {"", "-", "--", "—", "无", "null", "none", "n/a", "NULL", "None", "N/A"}
-_PLAIN_AMOUNT = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
+# Up to 9,999,999.99 yuan: always below money.MAX_YUAN, so the fast path needs no further check.
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _ORDER_NUMBER = re.compile(r"^\d{6}-\d{6,24}$")
 _PLATFORM_ID = re.compile(r"^[0-9A-Za-z_-]{3,40}$")
@@ -107,57 +110,69 @@ def _lost_digits(raw: str) -> str:
 
 
 def money_fen(value: object, *, label: str, required: bool = False) -> int | None:
-    """12.50, ¥12.50, ￥1,234.5 or 12.50元 → fen. Empty → None (or an error when required)."""
+    """12.50, ¥12.50, ￥1,234.5 or 12.50元 → fen. Empty → None (or an error when required).
+
+    Anything but the plain common case is read by the one money parser (backoffice.money.parse_yuan)."""
     if type(value) is str:
         plain = _PLAIN_AMOUNT.match(value.strip().lstrip("¥￥"))
         if plain is not None:
             yuan, cents = plain.groups()
             return int(yuan) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        amount = Decimal(str(value))
+    if not (isinstance(value, int | float) and not isinstance(value, bool)):
+        value = text(value)
+        if not value:
+            if required:
+                raise RowError(_("The %(label)s is empty.") % {"label": label})
+            return None
+    try:
+        return money.parse_yuan(value)
+    except money.MoneyError as exc:
+        shown = {"label": label, "value": text(value)[:20]}
+        if exc.code == "negative":
+            message = _("The %(label)s cannot be “%(value)s”.") % shown
+        elif exc.code == "decimals":
+            message = _("The %(label)s has more than two decimals: “%(value)s”.") % shown
+        elif exc.code == "too_large":
+            message = _("The %(label)s is too large: “%(value)s”.") % shown
+        else:
+            message = _("“%(value)s” is not an amount in yuan (%(label)s).") % shown
+        raise RowError(message) from None
+
+
+def moment(value: object, *, label: str, required: bool = False) -> dt.datetime | None:
+    """2026-11-20 13:05:11, 2026/11/20 13:05, 2026-11-20, a spreadsheet date, or its serial number; Shanghai time.
+
+    The time must lie in the window every outside time is held to (backoffice.timestamps)."""
+    raw = ""
+    if isinstance(value, dt.datetime):
+        result = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    elif isinstance(value, dt.date):
+        result = dt.datetime.combine(value, dt.time(0), SHANGHAI)
+    elif isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
+        result = (EXCEL_EPOCH + dt.timedelta(days=float(value))).replace(tzinfo=SHANGHAI, microsecond=0)
     else:
-        raw = text(value).replace("¥", "").replace("￥", "").replace(",", "").replace("元", "").strip()
+        raw = text(value)
         if not raw:
             if required:
                 raise RowError(_("The %(label)s is empty.") % {"label": label})
             return None
+        match = _DATETIME.match(raw)
+        if match is None:
+            raise RowError(_("“%(value)s” is not a date and time (%(label)s).") % {"value": raw[:30], "label": label})
+        year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
         try:
-            amount = Decimal(raw)
-        except InvalidOperation:
+            result = dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+        except ValueError:
             raise RowError(
-                _("“%(value)s” is not an amount in yuan (%(label)s).") % {"value": text(value)[:20], "label": label}
+                _("“%(value)s” is not a real date (%(label)s).") % {"value": raw[:30], "label": label}
             ) from None
-    if not amount.is_finite() or amount < 0:
-        raise RowError(_("The %(label)s cannot be “%(value)s”.") % {"label": label, "value": text(value)[:20]})
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise RowError(_("The %(label)s has more than two decimals: “%(value)s”.") % {"label": label, "value": amount})
-    if fen > 100_000_000_00:
-        raise RowError(_("The %(label)s is too large: “%(value)s”.") % {"label": label, "value": amount})
-    return int(fen)
-
-
-def moment(value: object, *, label: str, required: bool = False) -> dt.datetime | None:
-    """2026-11-20 13:05:11, 2026/11/20 13:05, 2026-11-20, a spreadsheet date, or its serial number; Shanghai time."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(0), SHANGHAI)
-    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
-        return (EXCEL_EPOCH + dt.timedelta(days=float(value))).replace(tzinfo=SHANGHAI, microsecond=0)
-    raw = text(value)
-    if not raw:
-        if required:
-            raise RowError(_("The %(label)s is empty.") % {"label": label})
-        return None
-    match = _DATETIME.match(raw)
-    if match is None:
-        raise RowError(_("“%(value)s” is not a date and time (%(label)s).") % {"value": raw[:30], "label": label})
-    year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
     try:
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
-    except ValueError:
-        raise RowError(_("“%(value)s” is not a real date (%(label)s).") % {"value": raw[:30], "label": label}) from None
+        return timestamps.check_timestamp(result)
+    except timestamps.TimestampError as exc:
+        raise RowError(
+            _("The %(label)s “%(value)s” is refused: %(reason)s")
+            % {"label": label, "value": raw[:30] or str(value)[:30], "reason": exc}
+        ) from None
 
 
 def count(value: object, *, label: str, default: int = 1) -> int:
@@ -174,6 +189,35 @@ def count(value: object, *, label: str, default: int = 1) -> int:
 
 
 # --- files ------------------------------------------------------------------------------------------------------
+
+
+class IncompleteRecord(dict):
+    """The cells of a row that cannot be imported as it stands (cut off); `reason` says why, with the line."""
+
+    def __init__(self, cells: dict, *, reason: str) -> None:
+        super().__init__(cells)
+        self.reason = reason
+
+
+def check_complete(record: dict) -> dict:
+    """The record itself, or RowError when the file left it incomplete."""
+    if isinstance(record, IncompleteRecord):
+        raise RowError(record.reason)
+    return record
+
+
+class _CutRow(list):
+    """A CSV row read up to the end of a file that stopped inside a quoted cell."""
+
+
+def _ends_inside_quotes(raw: str, delimiter: str) -> bool:
+    """Whether the last record's text leaves a quoted cell open (the file was cut in the middle of it)."""
+    try:
+        for _row in csv.reader(io.StringIO(raw), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 class _CountingReader(io.RawIOBase):
@@ -224,6 +268,7 @@ class Table:
         self._fraction = lambda: 0.0
         self.columns: dict[int, str] = {}
         self.header_line = 0
+        self.header_width = 0
 
     # The file's own format decides, not its name: PDD and spreadsheets save CSVs as .xls and the like.
     def __enter__(self) -> "Table":
@@ -248,11 +293,23 @@ class Table:
         stream = io.TextIOWrapper(io.BufferedReader(counting), encoding=self.encoding, newline="")
         sample = head.decode(self.encoding, errors="ignore").split("\n", 1)[0]
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-        reader = csv.reader(stream, delimiter=delimiter)
+        # The physical lines of the record being read: only needed to tell a file cut inside a quoted field.
+        pending: list[str] = []
+
+        def lines():
+            for line in stream:
+                pending.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delimiter)
 
         def rows():
             try:
                 for row in reader:
+                    last = pending[-1] if pending else "\n"
+                    if last[-1] not in "\r\n" and _ends_inside_quotes("".join(pending), delimiter):
+                        row = _CutRow(row)
+                    pending.clear()
                     yield reader.line_num, row
             except UnicodeDecodeError:
                 raise ImportFileError(
@@ -298,6 +355,8 @@ class Table:
             columns = headers.map_columns(row)
             if len(columns) >= 2:
                 self.columns, self.header_line = columns, line
+                named = [index for index, cell in enumerate(row) if cell not in (None, "") and str(cell).strip()]
+                self.header_width = named[-1] + 1 if named else 0
                 return
         raise ImportFileError(
             _("No header row found: one of the first rows must hold the column names (订单号, 订单状态 …).")
@@ -311,8 +370,38 @@ class Table:
         return min(self._fraction(), 1.0)
 
     def records(self) -> Iterator[tuple[int, dict]]:
+        """(line, record) for each row; a row a cut-off file left incomplete comes as an IncompleteRecord."""
         columns = self.columns
+        # A CSV row with fewer cells than the header was cut (an interrupted export or copy): its last cells would be
+        # read short ("2026-11-1" for 2026-11-15) or be missing. Spreadsheet rows have no such failure.
+        width = self.header_width if self.encoding != "xlsx" else 0
         for line, row in self._rows:
             if not any(cell not in (None, "") and str(cell).strip() for cell in row):
                 continue  # blank lines, and the empty rows spreadsheets leave at the end
-            yield line, {field: row[index] for index, field in columns.items() if index < len(row)}
+            record = {field: row[index] for index, field in columns.items() if index < len(row)}
+            if isinstance(row, _CutRow):
+                yield (
+                    line,
+                    IncompleteRecord(
+                        record,
+                        reason=_(
+                            "Line %(line)s: the file ends inside a quoted cell of this row, so it was cut off. "
+                            "Nothing of this row is imported; export the file again."
+                        )
+                        % {"line": line},
+                    ),
+                )
+            elif len(row) < width:
+                yield (
+                    line,
+                    IncompleteRecord(
+                        record,
+                        reason=_(
+                            "Line %(line)s has %(cells)s cells where the header has %(columns)s: the row is incomplete "
+                            "(a cut-off file?). Nothing of this row is imported."
+                        )
+                        % {"line": line, "cells": len(row), "columns": width},
+                    ),
+                )
+            else:
+                yield line, record
