@@ -5,7 +5,6 @@ grants nobody add, change or delete). Settings changes made in Django admin are 
 `settings.changed` events without a case, targeted "storesettings:1", with the changed fields before and after.
 """
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
@@ -14,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from . import csvexport
 from .models import Case, CaseEvent, EventType
 
 # --- reads ------------------------------------------------------------------------------------------------------
@@ -94,16 +94,13 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
 
-def safe_cell(value: str) -> str:
-    # A cell that starts like a formula would run in a spreadsheet; customer text is untrusted.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+# Kept for callers that guard a single value; every CSV export writes through csvexport.writer, which guards them all.
+safe_cell = csvexport.safe_cell
 
 
 def csv_lines(qs: QuerySet, *, chunk_size: int = 2000) -> Iterator[str]:
     """The log as CSV text, line by line, reading the rows in chunks (the export never holds the whole log)."""
-    writer = csv.writer(_Echo())
+    writer = csvexport.writer(_Echo())
     yield "\ufeff"  # BOM: Excel opens the Chinese text as UTF-8
     yield writer.writerow(CSV_HEADER)
     labels = dict(EventType.choices)
@@ -116,10 +113,10 @@ def csv_lines(qs: QuerySet, *, chunk_size: int = 2000) -> Iterator[str]:
                 event.type,
                 str(labels.get(event.type, event.type)),
                 event.case.number if event.case else "",
-                safe_cell(event.target),
-                safe_cell(event.body),
-                safe_cell(_json(event.before)),
-                safe_cell(_json(event.after)),
+                event.target,
+                event.body,
+                _json(event.before),
+                _json(event.after),
             ]
         )
 

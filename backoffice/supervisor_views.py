@@ -4,7 +4,6 @@ Thin views: check the role (supervisors and store admins; agents get 403), parse
 report function, render.
 """
 
-import csv
 import io
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from . import audit, casework, reports
+from . import audit, casework, csvexport, reports
 from .caseactions import form_errors_to_messages
 from .models import Reason
 from .roles import Role, require_role
@@ -214,9 +213,9 @@ def csv_response(header: list[str], rows: list[list], *, name: str) -> HttpRespo
     """A report table as a CSV download that Excel opens as UTF-8, with formula-like text cells made inert."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # BOM: Excel opens the Chinese text as UTF-8
-    writer = csv.writer(buffer)
+    writer = csvexport.writer(buffer)
     writer.writerow(header)
-    writer.writerows([[audit.safe_cell(c) if isinstance(c, str) else c for c in row] for row in rows])
+    writer.writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
