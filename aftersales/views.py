@@ -1,4 +1,8 @@
-"""After-sales desk pages: thin views that check the role, parse a form, call one service and render."""
+"""After-sales desk pages: thin views that check the role, parse a form, call one service and render.
+
+Every page checks the person against the desk's access declaration (`backoffice.caseaccess.AFTERSALES`), and every
+case URL fetches its case with `get_case_for`, so no after-sales URL serves another desk's case.
+"""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,11 +15,11 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casepage, casework, queues
+from backoffice.caseaccess import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_to, get_case_for, require_desk
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StaffProfile, StoreSettings
-from backoffice.roles import Role, is_supervisor, require_role
 from backoffice.supervisor_forms import BulkAssignForm
 
 from . import forms, services
@@ -26,7 +30,7 @@ PER_PAGE = 25
 
 
 def _agent(request: HttpRequest) -> None:
-    require_role(request.user, Role.AGENT)
+    require_desk(request.user, AFTERSALES.desk, WORK)
 
 
 @require_GET
@@ -40,7 +44,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     case_filter = CaseFilter(
         request.GET, queryset=queues.queue_cases(queue, user=request.user, desk=Desk.AFTERSALES, store=store)
     )
-    supervisor = is_supervisor(request.user)
+    supervisor = AFTERSALES.allows(request.user, SUPERVISE)
     table = CaseTable(case_filter.qs, exclude=() if supervisor else ("select",))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -91,19 +95,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
 @require_GET
 @vary_on_headers("HX-Request")
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
-    _agent(request)
-    case = _get_case(number)
+    case = get_case_for(request.user, AFTERSALES.desk, number, VIEW)
     template = "aftersales/case.html"
     if request.htmx and request.htmx.target == "case-panel":
         template += "#case-panel"
     return render(request, template, _case_context(request, case))
-
-
-def _get_case(number: str) -> Case:
-    try:
-        return queues.case_detail(number)
-    except Case.DoesNotExist:
-        raise Http404 from None
 
 
 def _do_action(request: HttpRequest, case: Case, action: str) -> None:
@@ -159,14 +155,17 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
 
 @require_POST
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    _agent(request)
-    case = _get_case(number)
+    case = get_case_for(request.user, AFTERSALES.desk, number, action)
     try:
         _do_action(request, case, action)
     except DomainError as error:
         messages.error(request, error.message)
     if request.htmx:
-        return casepage.refreshed_panel(request, "aftersales/case.html", _case_context(request, _get_case(number)))
+        return casepage.refreshed_panel(
+            request,
+            "aftersales/case.html",
+            _case_context(request, get_case_for(request.user, AFTERSALES.desk, number, VIEW)),
+        )
     return redirect("aftersales:case", number=number)
 
 
@@ -197,7 +196,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 return redirect("aftersales:case", number=case.number)
     recent = []
     if order is not None:
-        recent = list(Case.objects.filter(order=order).order_by("-created_at")[:10])
+        open_desks = desks_open_to(request.user)
+        recent = list(Case.objects.filter(order=order, desk__in=open_desks).order_by("-created_at")[:10])
     return render(
         request, "aftersales/new_case.html", {"lookup": lookup, "order": order, "form": form, "order_cases": recent}
     )

@@ -6,13 +6,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from . import casework, queues
+from .caseaccess import desk_access, desks_open_to
 from .forms import AssignForm, NoteForm, ReplyForm
 from .models import Case, Shipment, StoreSettings, TrackingEvent
-from .roles import is_supervisor
 
 
 def common_context(request, case: Case, *, case_url: str) -> dict:
     store = StoreSettings.load()
+    # Only cases of desks the person may open are listed: an agent sees no call-back about the customer.
+    open_desks = desks_open_to(request.user)
     order = case.order
     shipments, items = [], []
     if order is not None:
@@ -29,11 +31,15 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         "items": items,
         "shipments": shipments,
         "events": list(queues.timeline(case)),
-        "earlier_cases": list(queues.earlier_cases(case)),
+        "earlier_cases": [other for other in queues.earlier_cases(case) if other.desk in open_desks],
         "store": store,
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if is_supervisor(request.user) else None,
+        "assign_form": (
+            AssignForm(initial={"assignee": case.assignee_id})
+            if desk_access(case.desk).allows(request.user, "assign")
+            else None
+        ),
         "is_mine": case.assignee_id == request.user.pk,
         "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }

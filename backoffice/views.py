@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import casework
-from .models import Case
+from .caseaccess import find_case_for
 from .phrases import prepare as prepare_phrases
 from .queues import case_page_url, search_phrases
 from .roles import Role, is_agent, is_store_admin, require_role
@@ -29,16 +29,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+@require_GET
 def case_by_number(request: HttpRequest, number: str) -> HttpResponse:
-    """Any case by its number, on its own desk's page."""
-    require_role(request.user, Role.AGENT)
-    return redirect(case_page_url(get_object_or_404(Case, number=number)))
+    """A case by its number, on its own desk's page; only among the desks the person may open (404 otherwise)."""
+    return redirect(case_page_url(find_case_for(request.user, number)))
 
 
+@require_GET
 def case_phrases(request: HttpRequest, number: str) -> HttpResponse:
-    """R3: quick phrases for any desk's reply box, searchable, with the case's variables filled in."""
-    require_role(request.user, Role.AGENT)
-    case = get_object_or_404(Case.objects.select_related("customer", "order"), number=number)
+    """R3: quick phrases for any desk's reply box, searchable, with the case's variables filled in.
+
+    The phrases carry the customer's data, so they answer only for a case the person may reply on.
+    """
+    case = find_case_for(request.user, number, "reply")
     phrases = search_phrases(request.GET.get("q", ""))
     return render(request, "cases/phrases.html", {"phrases": prepare_phrases(phrases, case), "case": case})
 

@@ -1,4 +1,8 @@
-"""Logistics desk pages: thin views that check the role, parse a form, call one service and render."""
+"""Logistics desk pages: thin views that check the role, parse a form, call one service and render.
+
+Every page checks the person against the desk's access declaration (`backoffice.caseaccess.LOGISTICS`), and every
+case URL fetches its case with `get_case_for`, so no logistics URL serves another desk's case.
+"""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,11 +15,11 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casepage, casework, queues
+from backoffice.caseaccess import LOGISTICS, SUPERVISE, VIEW, WORK, get_case_for, require_desk
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StoreSettings
-from backoffice.roles import Role, require_role
 
 from . import detection, forms, queries, services
 from .filters import LogisticsCaseFilter
@@ -26,7 +30,7 @@ PER_PAGE = 25
 
 
 def _agent(request: HttpRequest) -> None:
-    require_role(request.user, Role.AGENT)
+    require_desk(request.user, LOGISTICS.desk, WORK)
 
 
 @require_GET
@@ -76,7 +80,7 @@ def take_next(request: HttpRequest) -> HttpResponse:
 @require_POST
 def run_detection(request: HttpRequest) -> HttpResponse:
     """Supervisors: run a full detection sweep now instead of waiting for the next one."""
-    require_role(request.user, Role.SUPERVISOR)
+    require_desk(request.user, LOGISTICS.desk, SUPERVISE)
     result = detection.sweep(full=True, actor=request.user)
     messages.success(
         request,
@@ -123,21 +127,10 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     }
 
 
-def _get_case(number: str) -> Case:
-    try:
-        case = queues.case_detail(number)
-    except Case.DoesNotExist:
-        raise Http404 from None
-    if case.desk != Desk.LOGISTICS:
-        raise Http404
-    return case
-
-
 @require_GET
 @vary_on_headers("HX-Request")
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
-    _agent(request)
-    case = _get_case(number)
+    case = get_case_for(request.user, LOGISTICS.desk, number, VIEW)
     template = "logistics/case.html"
     if request.htmx and request.htmx.target == "case-panel":
         template += "#case-panel"
@@ -216,12 +209,15 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
 
 @require_POST
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    _agent(request)
-    case = _get_case(number)
+    case = get_case_for(request.user, LOGISTICS.desk, number, action)
     try:
         _do_action(request, case, action)
     except DomainError as error:
         messages.error(request, error.message)
     if request.htmx:
-        return casepage.refreshed_panel(request, "logistics/case.html", _case_context(request, _get_case(number)))
+        return casepage.refreshed_panel(
+            request,
+            "logistics/case.html",
+            _case_context(request, get_case_for(request.user, LOGISTICS.desk, number, VIEW)),
+        )
     return redirect("logistics:case", number=number)

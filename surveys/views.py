@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from backoffice import casepage, casework, queues
+from backoffice.caseaccess import CALLBACK, VIEW, WORK, get_case_for, require_desk
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
@@ -77,7 +78,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _supervisor(request: HttpRequest) -> None:
-    require_role(request.user, Role.SUPERVISOR)
+    """The call-back desk's people (its access declaration, `backoffice.caseaccess.CALLBACK`: supervisors)."""
+    require_desk(request.user, CALLBACK.desk, WORK)
 
 
 @require_GET
@@ -125,16 +127,6 @@ def take_next(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _get_callback_case(number: str) -> Case:
-    try:
-        case = queues.case_detail(number)
-    except Case.DoesNotExist:
-        raise Http404 from None
-    if case.desk != Desk.CALLBACK:
-        raise Http404
-    return case
-
-
 def _case_context(request: HttpRequest, case: Case, call_form: CallForm | None = None) -> dict:
     context = casepage.common_context(request, case, case_url=reverse("surveys:callback", args=[case.number]))
     callback = queries.callback_for(case)
@@ -152,8 +144,7 @@ def _case_context(request: HttpRequest, case: Case, call_form: CallForm | None =
 @vary_on_headers("HX-Request")
 def callback_page(request: HttpRequest, number: str) -> HttpResponse:
     """A13: one call-back: the unhappy answer, the original case, the call form and the call log."""
-    _supervisor(request)
-    case = _get_callback_case(number)
+    case = get_case_for(request.user, CALLBACK.desk, number, VIEW)
     template = "surveys/callback.html"
     if request.htmx and request.htmx.target == "case-panel":
         template += "#case-panel"
@@ -193,8 +184,7 @@ def _log_call(request: HttpRequest, case: Case) -> CallForm | None:
 
 @require_POST
 def callback_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    _supervisor(request)
-    case = _get_callback_case(number)
+    case = get_case_for(request.user, CALLBACK.desk, number, action)
     refused_form = None
     try:
         if action == "call":
@@ -213,7 +203,9 @@ def callback_action(request: HttpRequest, number: str, action: str) -> HttpRespo
     except DomainError as error:
         messages.error(request, error.message)
     if request.htmx:
-        context = _case_context(request, _get_callback_case(number), call_form=refused_form)
+        context = _case_context(
+            request, get_case_for(request.user, CALLBACK.desk, number, VIEW), call_form=refused_form
+        )
         return casepage.refreshed_panel(request, "surveys/callback.html", context)
     if refused_form is not None:
         return render(
@@ -228,7 +220,7 @@ def callback_action(request: HttpRequest, number: str, action: str) -> HttpRespo
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
     """A12: CSAT by week, agent, case kind and reason, and the unhappy answers with links to their cases."""
-    _supervisor(request)
+    require_role(request.user, Role.SUPERVISOR)
     form = ResultsFilterForm(request.GET or None)
     date_from, date_to = form.period()
     unhappy = Paginator(queries.unhappy_answers(date_from, date_to), UNHAPPY_PER_PAGE)
