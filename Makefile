@@ -17,11 +17,18 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# The demo is a developer's machine (DEBUG=1: development key, no HTTPS), serving on DEMO_ADDR; its survey links
+# point there too (PUBLIC_BASE_URL). `make demo DEMO_ADDR=192.168.1.20:8000` lets phones on the LAN open them.
+DEMO_ADDR ?= 127.0.0.1:8000
+demo: export DEBUG = 1
+demo: export DEMO_ADDR := $(DEMO_ADDR)
+demo: export PUBLIC_BASE_URL = http://$(DEMO_ADDR)
+demo: export ALLOWED_HOSTS = 127.0.0.1,localhost,[::1],$(firstword $(subst :, ,$(DEMO_ADDR)))
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Back office: http://127.0.0.1:8000/  (store admins: http://127.0.0.1:8000/admin/)  Ctrl-C stops it."
-	DEBUG=1 $(VENV)/bin/honcho start -f Procfile
+	@echo "Back office: http://$(DEMO_ADDR)/  (store admins: http://$(DEMO_ADDR)/admin/)  Ctrl-C stops it."
+	$(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -30,13 +37,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Tools for developers run as on a developer's machine (DEBUG=1): they need no production key.
+messages: export DEBUG = 1
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=var --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles
 
 # Benchmarks print tables. They fill their own database: var/bench (SQLite) or BENCH_DATABASE_URL (PostgreSQL),
 # never the demo's or production's.
-BENCH_ENV := VAR_DIR=$(CURDIR)/var/bench DATABASE_URL=$(BENCH_DATABASE_URL)
+# Without DEBUG (Django would keep every query in memory), so with a key and an address of their own.
+BENCH_ENV := VAR_DIR=$(CURDIR)/var/bench DATABASE_URL=$(BENCH_DATABASE_URL) \
+	SECRET_KEY=benchmarks-only-key-for-the-throwaway-bench-database-0123456789 PUBLIC_BASE_URL=http://127.0.0.1:8000
 bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py bench_aftersales --cases 100000

@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -35,7 +36,8 @@ from .models import (
 from .roles import Role, ensure_role_groups
 from .shipping import compute_ship_by
 
-DEMO_URL = "http://127.0.0.1:8000/"
+# Where the demo serves: `make demo` sets PUBLIC_BASE_URL to the address runserver listens on.
+DEMO_URL = settings.PUBLIC_BASE_URL + "/"
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - the demo's published password, printed by seed_demo
 DEFAULT_RNG_SEED = 20261125
 DEFAULT_ORDERS = 2000

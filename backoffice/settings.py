@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,8 +25,40 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", False)
-# Only a laptop may run without a real key; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me-in-production-0123456789")
+# Only a laptop (DEBUG=1) may run on the key from the repository: anyone could forge its sessions and signed values.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY to 50+ random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=1 on a developer's machine."
+        )
+    SECRET_KEY = "insecure-local-development-key-change-me-in-production-0123456789"  # noqa: S105 - DEBUG only
+
+
+def public_base_url() -> str:
+    """Where customers' phones reach the public pages (survey links in messages): scheme and host, no trailing /."""
+    value = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if not value:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "PUBLIC_BASE_URL is not set. Set it to the address customers open survey links at, "
+                "e.g. PUBLIC_BASE_URL=https://kf.example.cn (DEBUG=1 defaults it to http://127.0.0.1:8000)."
+            )
+        return "http://127.0.0.1:8000"
+    scheme, _sep, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or "/" in rest:
+        raise ImproperlyConfigured(
+            f"PUBLIC_BASE_URL={value!r} is not an address like https://kf.example.cn (scheme and host, no path)."
+        )
+    return value
+
+
+PUBLIC_BASE_URL = public_base_url()
+# How many reverse proxies in front of the app append to X-Forwarded-For: the client's address is read that many
+# entries from its end. 0 (no proxy): REMOTE_ADDR. A wrong number lets clients pick their address, or makes every
+# customer share the proxy's (backoffice/clientip.py).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 CSRF_FAILURE_VIEW = "backoffice.views.csrf_failure"
@@ -141,7 +174,7 @@ if WHITENOISE_USE_FINDERS:
 
 MEDIA_ROOT = VAR_DIR / "media"
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and "SECRET_KEY" in os.environ)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -182,6 +215,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Outbound message channels: "local" records delivery in the database (demo).
 OUTBOX_BACKEND = os.environ.get("OUTBOX_BACKEND", "local")
 OUTBOX_GATEWAY_URL = os.environ.get("OUTBOX_GATEWAY_URL", "")
+# Parcel tracking: "fake" (demo: made-up progress) or "kuaidi100" (its account in KUAIDI100_CUSTOMER / KUAIDI100_KEY).
+TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "fake")
 # Seconds the gateway gets to accept a connection, and as many to answer. A message still "sending" after
 # OUTBOX_SENDING_STALE_SECONDS lost its worker: it is sent again, with the same Idempotency-Key.
 OUTBOX_GATEWAY_TIMEOUT = 10

@@ -50,12 +50,12 @@ def compute_ship_by(
     return max(deadlines)
 
 
+# How far ahead the platform's promised ship time may lie when it comes in (a presale can promise weeks ahead); any
+# outside time further than a day ahead is refused otherwise (backoffice.timestamps).
+PROMISE_AHEAD = dt.timedelta(days=366)
+
+
 def effective_ship_by(*, promised: dt.datetime | None, computed: dt.datetime) -> dt.datetime:
     """L1: the order's ship-by time is the platform's promised ship time (承诺发货时间) when it gives one — the
     platform bills late shipment by it — and our own L1/L2 computation otherwise."""
     return promised if promised is not None else computed
-
-
-def promise_is_earlier(*, promised: dt.datetime | None, computed: dt.datetime | None) -> bool:
-    """L1: the platform expects the parcel before our own rules would: a finding for the shipping report."""
-    return promised is not None and computed is not None and promised < computed

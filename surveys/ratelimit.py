@@ -1,10 +1,10 @@
 """A small fixed-window rate limit on the public survey pages, counted in Django's cache per client and per token."""
 
 import hashlib
-import os
 
 from django.core.cache import cache
-from django.http import HttpRequest
+
+from backoffice import clientip
 
 # (requests, seconds). A customer answers one survey in a handful of requests; a guesser needs billions.
 LIMITS = {
@@ -13,16 +13,8 @@ LIMITS = {
     # Links that open no survey: a real customer mistypes one now and then, a guesser keeps going.
     "miss": (10, 600),
 }
-# How many reverse proxies stand in front of the app: the client is that many hops from the end of X-Forwarded-For.
-TRUSTED_PROXY_HOPS = int(os.environ.get("PUBLIC_TRUSTED_PROXY_HOPS", "0"))
-
-
-def client_ip(request: HttpRequest) -> str:
-    if TRUSTED_PROXY_HOPS:
-        hops = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(hops) >= TRUSTED_PROXY_HOPS:
-            return hops[-TRUSTED_PROXY_HOPS]
-    return request.META.get("REMOTE_ADDR", "")
+# Counted per client address as the trusted proxies report it (settings.TRUSTED_PROXY_COUNT), like the login lock-out.
+client_ip = clientip.client_ip
 
 
 def _key(kind: str, value: str) -> str:

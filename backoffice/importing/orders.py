@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from backoffice.businesshours import Calendar
 from backoffice.models import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, StoreSettings
 from backoffice.money import format_fen
-from backoffice.shipping import compute_ship_by, effective_ship_by
+from backoffice.shipping import PROMISE_AHEAD, compute_ship_by, effective_ship_by
 
 from . import parsing
 from .parsing import RowError
@@ -198,7 +198,7 @@ def parse_row(line: int, record: dict) -> OrderRow:
         discount_fen=sum(present) if present else None,
         shipped_at=parsing.moment(get("shipped_at"), label="发货时间"),
         received_at=parsing.moment(get("received_at"), label="确认收货时间"),
-        promised_ship_at=parsing.moment(get("promised_ship_at"), label="承诺发货时间"),
+        promised_ship_at=parsing.moment(get("promised_ship_at"), label="承诺发货时间", ahead=PROMISE_AHEAD),
         goods_id=parsing._unquote(parsing.text(get("goods_id")))[:30],
         sku_id=parsing._unquote(parsing.text(get("sku_id")))[:40],
         courier=courier,

@@ -139,10 +139,13 @@ def money_fen(value: object, *, label: str, required: bool = False) -> int | Non
         raise RowError(message) from None
 
 
-def moment(value: object, *, label: str, required: bool = False) -> dt.datetime | None:
+def moment(
+    value: object, *, label: str, required: bool = False, ahead: dt.timedelta = timestamps.FUTURE_SLACK
+) -> dt.datetime | None:
     """2026-11-20 13:05:11, 2026/11/20 13:05, 2026-11-20, a spreadsheet date, or its serial number; Shanghai time.
 
-    The time must lie in the window every outside time is held to (backoffice.timestamps)."""
+    The time must lie in the window every outside time is held to (backoffice.timestamps); a time that is a promise
+    about the future (the platform's promised ship time) may lie `ahead` further."""
     raw = ""
     if isinstance(value, dt.datetime):
         result = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
@@ -167,7 +170,7 @@ def moment(value: object, *, label: str, required: bool = False) -> dt.datetime 
                 _("“%(value)s” is not a real date (%(label)s).") % {"value": raw[:30], "label": label}
             ) from None
     try:
-        return timestamps.check_timestamp(result)
+        return timestamps.check_timestamp(result, ahead=ahead)
     except timestamps.TimestampError as exc:
         raise RowError(
             _("The %(label)s “%(value)s” is refused: %(reason)s")

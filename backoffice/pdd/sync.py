@@ -17,12 +17,14 @@ from collections import Counter
 from django.db.models import Q
 from django.utils import timezone
 
+from backoffice import timestamps
 from backoffice.importing import aftersales as aftersales_import
 from backoffice.importing import aftersales_status, parsing
 from backoffice.importing import orders as orders_import
 from backoffice.importing.orders import REJECT
 from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, Order, PlatformCredentials, SyncCursor
+from backoffice.shipping import PROMISE_AHEAD
 
 from .client import Credentials, PddApiError, PddClient
 
@@ -76,16 +78,17 @@ def order_status(record: dict) -> str:
 
 
 def promise_time(value) -> dt.datetime | None:
-    """promise_shipping_time: "yyyy-MM-dd HH:mm:ss" (Shanghai time) or Unix seconds, as public SDKs show it."""
+    """promise_shipping_time: "yyyy-MM-dd HH:mm:ss" (Shanghai time) or Unix seconds, as public SDKs show it; held to
+    the window every outside time is (backoffice.timestamps), with a promise's longer lead."""
     raw = parsing.text(value)
-    if raw.isdigit() and len(raw) >= 9:
-        seconds = int(raw)
-        if seconds <= 0:
-            return None
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
     if raw in ("", "0"):
         return None
-    return parsing.moment(raw, label="promise_shipping_time")
+    if raw.isdigit() and len(raw) >= 9:
+        try:
+            return timestamps.check_timestamp(dt.datetime.fromtimestamp(int(raw), tz=dt.UTC), ahead=PROMISE_AHEAD)
+        except (timestamps.TimestampError, OverflowError, OSError, ValueError) as exc:
+            raise RowError(f"promise_shipping_time {raw!r} is refused: {exc}") from None
+    return parsing.moment(raw, label="promise_shipping_time", ahead=PROMISE_AHEAD)
 
 
 def order_row(record: dict, *, couriers: dict[int, str]) -> orders_import.OrderRow:

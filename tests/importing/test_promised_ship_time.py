@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from backoffice.importing.headers import field_for
+from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, ImportJob, Order, Sku, StoreSettings, SyncCursor
 from backoffice.pdd import sync
 from logistics import detection
@@ -154,3 +155,20 @@ def test_an_api_order_with_a_promised_ship_time_drives_the_detector_to_the_secon
     sweep_at(PROMISE + SECOND)
     [problem] = not_shipped_problems(number)
     assert (problem.stage, problem.evidence_at) == (Problem.Stage.LATE, PROMISE)
+
+
+def test_a_promise_days_ahead_is_accepted_though_other_times_may_be_a_day_ahead_at_most(run_import, clock, tmp_path):
+    presale = NOW + dt.timedelta(days=7)
+    path = write_export(tmp_path / "o.csv", [
+        ["261122-000000000000001", "待发货", "T恤", "59.90", "2026-11-22 11:00:00", f"{presale:%Y-%m-%d %H:%M:%S}"],
+        ["261122-000000000000002", "待发货", "T恤", "59.90", "2026-11-22 11:00:00", "2028-01-01 00:00:00"],
+    ])  # fmt: skip
+
+    job = run_import(path)
+
+    assert Order.objects.get(number="261122-000000000000001").ship_by == presale
+    [error] = job.errors
+    assert error["line"] == 3 and "承诺发货时间" in error["reason"]
+    assert sync.promise_time(int(presale.timestamp())) == presale
+    with pytest.raises(RowError):
+        sync.promise_time(int((NOW + dt.timedelta(days=400)).timestamp()))

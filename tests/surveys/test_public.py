@@ -221,8 +221,8 @@ def test_the_limit_window_ends(client, surveyed, monkeypatch):
         assert client.get(url(token)).status_code == 200
 
 
-def test_behind_a_proxy_the_client_is_read_from_x_forwarded_for(rf, monkeypatch):
-    monkeypatch.setattr(ratelimit, "TRUSTED_PROXY_HOPS", 1)
+def test_behind_a_proxy_the_client_is_read_from_x_forwarded_for(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
     request = rf.get("/s/x/", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7", REMOTE_ADDR="10.0.0.1")
 
     assert ratelimit.client_ip(request) == "203.0.113.7"

@@ -46,8 +46,8 @@ def test_the_token_is_long_and_random_and_only_its_hash_is_stored(make_surveyed_
     assert not stored & set(tokens)
 
 
-def test_public_base_url_makes_the_link_absolute(monkeypatch, agent):
-    monkeypatch.setattr(services, "PUBLIC_BASE_URL", "https://kf.example.cn")
+def test_public_base_url_makes_the_link_absolute(settings, agent):
+    settings.PUBLIC_BASE_URL = "https://kf.example.cn"
     case = CaseFactory(status=Status.RESOLVED, assignee=agent)
 
     close(case)
