@@ -9,6 +9,11 @@
  * - tr[data-href] rows open their link when clicked (Ctrl/⌘-click opens a new tab).
  * - Flash bars close with their × button; success and info bars fade out by themselves.
  * - htmx requests that fail show a flash bar instead of failing silently.
+ * - select[data-autosubmit] submits its form when changed; a[data-history-back] goes back (its href if no history).
+ * - [data-bar-width="37"] sets a bar's width in percent (the Content-Security-Policy allows no style="" attribute).
+ *
+ * The Content-Security-Policy allows no inline script: behaviour lives in static files like this one, and
+ * templates hand it data in data-* attributes.
  */
 (function () {
   "use strict";
@@ -52,6 +57,16 @@
     if (ms < DUE_MS) return "sla-due";
     if (ms < WARN_MS) return "sla-warn";
     return "sla-ok";
+  }
+
+  function setBarWidths(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var bars = scope.querySelectorAll("[data-bar-width]");
+    for (var i = 0; i < bars.length; i++) {
+      var pct = parseFloat(bars[i].getAttribute("data-bar-width"));
+      if (isNaN(pct)) continue;
+      bars[i].style.width = Math.max(0, Math.min(100, pct)) + "%";
+    }
   }
 
   function updateCountdowns(root) {
@@ -199,6 +214,13 @@
 
     closeMenus(target.closest("details[data-menu]"));
 
+    var back = target.closest("a[data-history-back]");
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+      return;
+    }
+
     var row = target.closest("tr[data-href]");
     if (row && !target.closest("a, button, input, select, textarea, label, summary, [hx-get], [hx-post]")) {
       var href = row.getAttribute("data-href");
@@ -219,7 +241,15 @@
     }
   }, true);
 
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+      target.form.requestSubmit();
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function () {
+    setBarWidths(document);
     updateCountdowns(document);
     scheduleFlashFade(document);
   });
@@ -258,6 +288,7 @@
     var serverNow = parseTime(document.body.getAttribute("data-server-now"));
     // Only correct real skew; a second or two is network latency.
     if (!isNaN(serverNow) && Math.abs(serverNow - Date.now()) > 5000) clockOffsetMs = serverNow - Date.now();
+    setBarWidths(document);
     updateCountdowns(document);
     scheduleFlashFade(document);
     setInterval(function () { updateCountdowns(document); }, 1000);

@@ -1,0 +1,122 @@
+"""The Content-Security-Policy is on, and no page of the back office, Django admin or the survey breaks it."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from backoffice.models import Status
+from tests.factories import AgentFactory, CaseFactory
+from tests.surveys.conftest import close, token_sent_for
+
+from .conftest import login, make_staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery"
+
+# Recorded before any page script runs (an init script is not subject to the page's policy).
+LISTEN = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+// htmx refusing to evaluate an expression (hx-on, a trigger filter) is the same breakage, reported by htmx.
+document.addEventListener("htmx:evalDisallowedError", (e) => {
+  window.__cspViolations.push(`htmx eval refused on ${e.target && e.target.outerHTML.slice(0, 120)}`);
+});
+"""
+
+
+@pytest.fixture
+def watched(page):
+    """The page, with every CSP violation it reports collected (event and console)."""
+    page.add_init_script(LISTEN)
+    console = []
+    page.on(
+        "console",
+        lambda message: console.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.csp_console = console
+    return page
+
+
+def visit(page, url: str) -> list[str]:
+    """Open the page, let htmx load what it loads, and return the violations it reported."""
+    response = page.goto(url)
+    assert response is not None and response.status < 500, (url, response and response.status)
+    policy = response.headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy, (url, policy)
+    page.wait_for_load_state("networkidle")
+    return [*page.evaluate("window.__cspViolations"), *page.csp_console]
+
+
+def test_the_policy_allows_no_inline_script_or_style(client, db):
+    response = client.get("/login/")
+
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
+
+
+def test_no_page_of_the_desks_reports_a_violation(watched, live_server):
+    make_staff("admin_csp", "store_admin", PASSWORD)
+    aftersales = CaseFactory()
+    logistics = CaseFactory(logistics=True)
+    callback = CaseFactory(callback=True)
+    login(watched, live_server, "admin_csp", PASSWORD)
+    paths = [
+        reverse("aftersales:queue", args=["mine"]),
+        reverse("aftersales:queue", args=["all"]),
+        f"/cases/{aftersales.number}/",
+        reverse("logistics:queue", args=["mine"]),
+        f"/cases/{logistics.number}/",
+        reverse("surveys:callbacks"),
+        f"/cases/{callback.number}/",
+        reverse("surveys:results"),
+        reverse("supervisor:dashboard"),
+        reverse("supervisor:reports"),
+        reverse("supervisor:audit"),
+        reverse("followups:results"),
+        reverse("followups:outbox"),
+        reverse("imports:jobs"),
+        "/no-such-page/",
+        "/admin/",
+        "/admin/backoffice/storesettings/",
+        "/admin/axes/accessattempt/",
+        "/admin/auth/user/add/",
+    ]
+
+    violations = {path: visit(watched, live_server.url + path) for path in paths}
+
+    assert {path: found for path, found in violations.items() if found} == {}
+
+
+def test_the_login_and_lockout_pages_report_no_violation(watched, live_server, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    make_staff("agent_csp", "agent", PASSWORD)
+
+    assert visit(watched, f"{live_server.url}/login/") == []
+    login(watched, live_server, "agent_csp", "wrong")
+    login(watched, live_server, "agent_csp", "wrong")
+
+    assert watched.locator("[data-testid=locked-out]").is_visible()
+    assert [*watched.evaluate("window.__cspViolations"), *watched.csp_console] == []
+
+
+def test_the_survey_on_a_phone_reports_no_violation(watched, live_server, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "csp"}}
+    cache.clear()
+    case = CaseFactory(status=Status.RESOLVED, assignee=AgentFactory())
+    close(case)
+    url = f"{live_server.url}/s/{token_sent_for(case)}/"
+
+    assert visit(watched, url) == []
+    watched.locator("label.answer-dissatisfied").click()
+    watched.locator("form.survey-form button[type=submit]").click()
+    watched.wait_for_load_state("networkidle")
+
+    assert [*watched.evaluate("window.__cspViolations"), *watched.csp_console] == []
