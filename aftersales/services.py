@@ -24,6 +24,7 @@ from backoffice.errors import DomainError
 from backoffice.models import Case, CaseKind, Customer, Desk, EventType, Order, Priority, Status, StoreSettings
 from backoffice.money import format_fen
 
+from . import offers
 from .models import Payout
 
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
@@ -178,7 +179,7 @@ def reject_application(*, case: Case, actor, reason: str) -> Case:
     return case
 
 
-def approve_return(*, case: Case, actor) -> Case:
+def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
     """A8: approve the return, send the return address and ask for the tracking number; wait for the parcel."""
     _require_open(case)
     if case.kind not in (CaseKind.RETURN, CaseKind.EXCHANGE):
@@ -188,6 +189,8 @@ def approve_return(*, case: Case, actor) -> Case:
     now = timezone.now()
     with transaction.atomic():
         casework.record_event(case=case, type=EventType.RETURN_APPROVED, actor=actor)
+        # Who pays the return shipping is on the case and in the message (store: quality; customer: personal).
+        offers.record_return_shipping(case=case, actor=actor, paid_by=shipping_paid_by)
         Case.objects.filter(pk=case.pk).update(handled_at=now, resolve_due=None, due_at=case.first_response_due)
         case.handled_at, case.resolve_due, case.due_at = now, None, case.first_response_due
         casework.transition_case(case=case, to=Status.WAITING, actor=actor, note=_("Waiting for the returned parcel."))

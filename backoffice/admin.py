@@ -37,6 +37,7 @@ from .models import (
     mask_phone,
 )
 from .money import format_fen
+from .shipping import switch_to_presale as switch_product_to_presale
 
 
 def money_column(field: str, description):
@@ -109,8 +110,16 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "first_tracking_event_hours",
                     "tracking_stall_hours",
                     "shipment_notice_minutes",
+                    "notice_lookback_hours",
                     ("expected_delivery_days_min", "expected_delivery_days_max"),
-                ]
+                    "remote_provinces",
+                    ("remote_delivery_days_min", "remote_delivery_days_max"),
+                    ("shipping_problem_act_hours", "tracking_problem_act_hours"),
+                ],
+                "description": _(
+                    "The presale days apply when a product is switched to presale (Products → action). The act-within "
+                    "hours are the deadlines of new logistics cases."
+                ),
             },
         ),
         (
@@ -346,6 +355,18 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["category", "listed"]
     search_fields = ["name", "goods_id", "skus__code"]
     inlines = [SkuInline]
+    actions = ["switch_to_presale"]
+
+    @admin.action(description=_("Switch to presale (ships within the store's presale days, L2)"))
+    def switch_to_presale(self, request: HttpRequest, queryset) -> None:
+        store = StoreSettings.load()
+        for product in queryset:
+            switch_product_to_presale(product=product, actor=request.user, store=store)
+        self.message_user(
+            request,
+            _("%(count)d products now ship within %(days)d days as presales.")
+            % {"count": len(queryset), "days": store.presale_default_days},
+        )
 
 
 @admin.register(Sku)

@@ -33,7 +33,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "return_approved": (
         "退货已同意 (A8)",
         "{customer_name}您好，您的退货申请已通过。请将商品寄回：{return_address}，"
-        "寄出后请在订单页上传快递单号，我们收到后 24 小时内为您退款。",
+        "寄出后请在订单页上传快递单号。{return_shipping}。我们收到后 24 小时内为您退款。",
     ),
     "return_received": (
         "退货已收到",
@@ -62,8 +62,9 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "aftersales_reminder": (
         "签收前售后提醒 (A1)",
-        "{customer_name}您好，您的包裹（{courier} {tracking_no}）正在派送中，很快就能收到啦~ "
-        "收到后有任何问题可直接联系我们，支持 7 天无理由免费退换，祝您购物愉快！",
+        "{customer_name}您好，您买的商品（{courier} {tracking_no}）预计很快就到啦~ "
+        "收到后有任何问题（如尺寸不合适、商品瑕疵），可直接联系我们，支持 7 天无理由退换，"
+        "商品质量问题来回运费我们承担。祝您购物愉快！",
     ),
     "stalled_notice": (
         "物流停滞主动告知 (L5)",
@@ -102,6 +103,16 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{customer_name}您好，感谢您愿意多等几天！订单{order_no}的商品到货后会第一时间为您发出，"
         "送您一张{coupon_value}{coupon_threshold}优惠券（券码 {coupon_code}，{coupon_valid_until} 前有效），"
         "给您添麻烦了。",
+    ),
+    "small_defect_offer": (
+        "小瑕疵：补偿或补寄 (A2)",
+        "{customer_name}您好，商品有小瑕疵真的很抱歉！给您两个方案：1. 给您补偿{compensation}，商品您留着用；"
+        "2. 我们免费补发一件，无需退回旧件。请回复 1 或 2 告诉我们~",
+    ),
+    "reship_shipped": (
+        "补寄已发出 (A2)",
+        "{customer_name}您好，给您补寄的商品已发出：{courier}，单号 {tracking_no}，预计 {delivery_days} 天送达，"
+        "可在订单详情里查看物流~",
     ),
 }
 

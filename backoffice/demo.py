@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from .businesshours import Calendar
+from .library import DEFAULT_QUICK_PHRASES, install_library
 from .models import (
     AutoReplyRule,
     Courier,
@@ -836,96 +837,12 @@ def seed_orders(*, now: dt.datetime, orders: int, rng_seed: int) -> dict[str, in
 
 # --- Messaging -----------------------------------------------------------------------------------------------------
 
-QUICK_PHRASES = [
-    # (category, title, text) — R3/R4: specific, and mention the platform guarantees.
-    ("通用", "问候", "亲，您好，欢迎光临{store_name}~ 请问有什么可以帮您？"),
-    (
-        "尺码",
-        "尺码建议",
-        "亲，这款是标准码，按平时尺码拍就可以；身高 170、体重 65kg 左右建议 L 码。"
-        "不合适支持 7 天无理由退换，请放心购买~",
-    ),
-    (
-        "物流",
-        "物流查询",
-        "亲，您的订单{order_no}已由{courier}发出，单号{tracking_no}，预计 3–5 天送达，订单详情里可以实时查看物流哦~",
-    ),
-    ("物流", "发货时间", "亲，拍下后 48 小时内为您发出；定制商品需要 4 天左右制作，请耐心等待~"),
-    ("物流", "物流停滞安抚", "亲，您的包裹在途中停留得久了些，我们已经联系{courier}加急处理，有进展第一时间告诉您。"),
-    ("售后", "正品保障", "亲，本店商品均为正品，支持正品保障和 7 天无理由退换，请放心~"),
-    ("售后", "处理时效", "亲，您的问题我会在 1 小时内处理；如需退款，审核通过后 24 小时内原路退回。"),
-    ("售后", "退货地址", "亲，退货请寄到：{return_address}，寄出后在订单页填写快递单号即可，收到后 24 小时内退款~"),
-    (
-        "售后",
-        "小瑕疵补偿",
-        "亲，非常抱歉！给您两个方案：1. 补偿您 5 元，商品您留着用；2. 免费为您补寄一件，无需退回。您看哪种更方便？",
-    ),
-    (
-        "售后",
-        "缺货等待",
-        "亲，非常抱歉，您拍的款式暂时缺货，需要再等 3 天左右。您可以选择等待（送您一张 5 元优惠券），"
-        "或者直接为您退款，您看可以吗？",
-    ),
-    ("售后", "退款致歉", "给您添麻烦了，非常抱歉！退款{refund_amount}已原路退回，这次没让您满意，我们一定改进。"),
-    ("通用", "稍等查询", "亲，{customer_name}您好，稍等一下，我马上帮您查询订单{order_no}的情况~"),
-    ("通用", "结束语", "亲，还有其他问题随时找我们哦，{store_name}祝您生活愉快~ 满意的话请给个五星好评呀！"),
-    ("尺码", "鞋码建议", "亲，这款鞋偏小半码，平时穿 40 的建议拍 41；不合适支持 7 天无理由换码，运费险保障~"),
-    ("尺码", "换码流程", "亲，换码很方便：在订单页申请换货，选好新尺码，寄回后我们收到当天就为您发出新的~"),
-    (
-        "物流",
-        "已签收未收到",
-        "亲，物流显示已签收但您没收到的话，可能放在快递柜或驿站了；我这边同时联系{courier}核实，单号{tracking_no}，有结果马上告诉您。",
-    ),
-    ("物流", "催发货", "亲，已为您备注加急，今天就安排发出，发出后单号会第一时间同步给您~"),
-    ("物流", "偏远地区", "亲，您的地址比较偏远，预计需要 5–7 天送达，我们会全程跟踪物流，请放心~"),
-    ("售后", "质量问题拍照", "亲，麻烦您拍一下问题部位的照片发给我，确认后马上为您处理，不让您吃亏~"),
-    ("售后", "极速退款说明", "亲，您的退款{refund_amount}已为您极速通过，无需寄回商品，24 小时内原路到账~"),
-    ("售后", "发错货致歉", "亲，实在抱歉发错了货！我们承担来回运费，新商品今天就给您发出，错发的商品收到后再寄回就行~"),
-    (
-        "售后",
-        "中差评沟通",
-        "亲，看到您的评价非常抱歉，这次没让您满意是我们的问题。我们已为您处理好，并送您一张 15 元无门槛券，方便的话能否帮忙修改一下评价？",
-    ),
-]
-FAQ_TEMPLATES = {
-    # A6 keyword answers: key: (template name, text, rule name, keywords)
-    "faq_refund_eta": (
-        "自动回复：退款到账时间",
-        "亲，退款审核通过后会在 24 小时内原路退回，请留意您的支付账户~ 如有疑问随时联系我们。",
-        "退款多久到账",
-        "退款多久到账,多久到账,退款什么时候到,钱什么时候退",
-    ),
-    "faq_return_address": (
-        "自动回复：退货地址",
-        "亲，退货地址：{return_address}。寄出后请在订单页上传快递单号，我们收到后 24 小时内为您退款~",
-        "退货地址在哪",
-        "退货地址,寄回地址,退到哪里,地址在哪",
-    ),
-    "faq_ship_time": (
-        "自动回复：发货时间",
-        "亲，拍下后 48 小时内发货（定制和预售商品以商品页时间为准），发出后会第一时间通知您快递单号~",
-        "什么时候发货",
-        "什么时候发货,几天发货,发货了吗,还不发货",
-    ),
-}
+# The store's default library (backoffice.library) is installed by migrate; the demo adds no phrases of its own.
+QUICK_PHRASES = DEFAULT_QUICK_PHRASES
 
 
 def seed_messaging() -> dict[str, int]:
-    """R3/R4 quick phrases and A6 keyword auto-replies, by title / template key / rule name."""
-    existing_titles = set(QuickPhrase.objects.values_list("title", flat=True))
-    phrases = [
-        QuickPhrase(category=category, title=title, body=body, sort_order=(index + 1) * 10)
-        for index, (category, title, body) in enumerate(QUICK_PHRASES)
-        if title not in existing_titles
-    ]
-    QuickPhrase.objects.bulk_create(phrases)
-    rules = 0
-    existing_rules = set(AutoReplyRule.objects.values_list("name", flat=True))
-    for index, (key, (name, body, rule_name, keywords)) in enumerate(FAQ_TEMPLATES.items()):
-        template, _created = MessageTemplate.objects.get_or_create(key=key, defaults={"name": name, "body": body})
-        if rule_name not in existing_rules:
-            AutoReplyRule.objects.create(
-                name=rule_name, keywords=keywords, template=template, priority=(index + 1) * 10
-            )
-            rules += 1
-    return {"quick_phrases": len(phrases), "auto_reply_rules": rules}
+    """R3/R4 quick phrases and A6 keyword auto-replies: the default library, which migrate installed already; only
+    what is missing is added (never a second copy, never over an admin's edit)."""
+    installed = install_library(message_template=MessageTemplate, quick_phrase=QuickPhrase, auto_reply_rule=AutoReplyRule)
+    return {"quick_phrases": installed["quick_phrases"], "auto_reply_rules": installed["auto_reply_rules"]}

@@ -72,15 +72,43 @@ def sending_window(campaign: Campaign, store: StoreSettings) -> tuple[dt.timedel
 
 
 def due_time(*, start: dt.datetime, campaign: Campaign, store: StoreSettings, calendar: Calendar) -> dt.datetime:
-    """A9: the first open moment of the store at least `delay_min` after `start`; never at night.
+    """A9 ("1–2 days after"): the first open moment of the store inside the window `delay_min`–`delay_max` after
+    `start`; never at night.
 
-    When the window holds no opening hours (a long holiday), the send waits for the next opening past the window:
-    a follow-up out of hours would be worse than a late one.
+    When the window holds no opening hours (a weekend, a long holiday), the send goes to whichever open moment lies
+    nearer the window: the last one before it (after `start`), or the first one after it.
     """
-    earliest = sending_window(campaign, store)[0]
+    earliest, latest = sending_window(campaign, store)
     if not calendar.hours:
         return start + earliest
-    return calendar.next_open(start + earliest) or start + earliest
+    after = calendar.next_open(start + earliest)
+    if after is not None and after <= start + latest:
+        return after
+    before = _last_open_moment(calendar, start=start, end=start + latest)
+    if before is None:
+        return after or start + earliest
+    if after is None or (start + earliest) - before < after - (start + latest):
+        return before
+    return after
+
+
+# A send planned at the very end of an opening span would find the store closed if the beat ran a little late.
+CLOSING_MARGIN = dt.timedelta(minutes=30)
+
+
+def _last_open_moment(calendar: Calendar, *, start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
+    """The latest moment between `start` and `end` when the store is open (a margin before it closes), if any."""
+    first_day, day = timezone.localtime(start).date(), timezone.localtime(end).date()
+    while day >= first_day:
+        for span_start, span_end in reversed(calendar.spans_on(day)):
+            low = max(span_start, start)
+            moment = min(end, span_end - CLOSING_MARGIN)
+            if moment >= low:
+                return moment
+            if span_end > low and min(end, span_end) > low:
+                return low
+        day -= dt.timedelta(days=1)
+    return None
 
 
 def on_trigger(*, trigger: str, case: Case, actor, at: dt.datetime | None = None) -> FollowUp | None:

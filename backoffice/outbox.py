@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .library import RETURN_SHIPPING_TEXTS
 from .models import Case, CaseEvent, Channel, Customer, EventType, MessageTemplate, OutboundMessage, StoreSettings
 from .money import format_fen
 
@@ -36,6 +37,8 @@ def case_variables(case: Case | None, *, customer: Customer | None = None, store
         shipments = list(order.shipments.all())
         shipment = shipments[-1] if shipments else None
     amount = case.resolved_amount_fen or case.amount_fen if case else 0
+    # Remote areas get the longer estimate (L6); the address decides, the customer's province if there is none.
+    low, high = store.delivery_days(order.receiver_address if order else "", customer.province if customer else "")
     return {
         "customer_name": (customer.name or customer.nickname) if customer else "",
         "nickname": customer.nickname if customer else "",
@@ -49,7 +52,10 @@ def case_variables(case: Case | None, *, customer: Customer | None = None, store
         "return_address": store.return_address,
         "case_no": case.number if case else "",
         "reason": case.get_reason_display() if case and case.reason else "",
-        "delivery_days": f"{store.expected_delivery_days_min}–{store.expected_delivery_days_max}",
+        "delivery_days": f"{low}–{high}",
+        "ship_within_hours": str(store.ship_within_hours),
+        "compensation": format_fen(store.small_defect_compensation_fen),
+        "return_shipping": RETURN_SHIPPING_TEXTS.get(case.return_shipping_paid_by, "") if case else "",
     }
 
 

@@ -30,6 +30,8 @@ FACT_LABELS = {
     "case_no": gettext_lazy("case number"),
     "reason": gettext_lazy("after-sales reason"),
     "delivery_days": gettext_lazy("delivery days"),
+    "ship_within_hours": gettext_lazy("shipping time"),
+    "compensation": gettext_lazy("compensation amount"),
     "return_shipping": gettext_lazy("who pays the return shipping"),
 }
 ZERO_MONEY = format_fen(0)

@@ -59,3 +59,19 @@ def effective_ship_by(*, promised: dt.datetime | None, computed: dt.datetime) ->
     """L1: the order's ship-by time is the platform's promised ship time (承诺发货时间) when it gives one — the
     platform bills late shipment by it — and our own L1/L2 computation otherwise."""
     return promised if promised is not None else computed
+
+
+def switch_to_presale(*, product: Product, actor, store: StoreSettings | None = None, now: dt.datetime | None = None):
+    """L2: out of stock, the product becomes a presale with a concrete ship-by time: the end of the day the store's
+    presale period (e.g. 7 days) from now ends. New orders of it then ship by that date. Audited as a settings change."""
+    from .audit import record_settings_change
+
+    store = store or StoreSettings.load()
+    now = timezone.localtime(now or timezone.now())
+    last_day = now.date() + dt.timedelta(days=store.presale_default_days)
+    ship_by = dt.datetime.combine(last_day, dt.time(23, 59, 59), now.tzinfo)
+    before = {"presale_ship_by": product.presale_ship_by.isoformat() if product.presale_ship_by else None}
+    Product.objects.filter(pk=product.pk).update(presale_ship_by=ship_by)
+    product.presale_ship_by = ship_by
+    record_settings_change(actor=actor, instance=product, before=before, after={"presale_ship_by": ship_by.isoformat()})
+    return product

@@ -52,13 +52,17 @@ BULK_OPEN_AT = 50
 BULK_BATCH = 2000
 ORDER_CHUNK = 5000
 
-# (assumed) How long an agent has to act on a new problem; the store settings hold the rules' own numbers.
-HANDLE_WITHIN = {
-    CaseKind.NOT_SHIPPED: dt.timedelta(hours=2),
-    CaseKind.NO_TRACKING_UPDATE: dt.timedelta(hours=4),
-    CaseKind.STALLED: dt.timedelta(hours=4),
-    CaseKind.OUT_OF_STOCK: dt.timedelta(hours=2),
-}
+# How long an agent has to act on a new problem: a store setting per group (late or out of stock, tracking).
+SHIPPING_PROBLEMS = (CaseKind.NOT_SHIPPED, CaseKind.OUT_OF_STOCK)
+
+
+def act_within(kind: str, store: StoreSettings) -> dt.timedelta:
+    """The time an agent has to act on a new problem of this kind (the store's setting)."""
+    if kind in SHIPPING_PROBLEMS:
+        return dt.timedelta(hours=store.shipping_problem_act_hours)
+    return dt.timedelta(hours=store.tracking_problem_act_hours)
+
+
 PRIORITY = {
     CaseKind.NOT_SHIPPED: Priority.HIGH,
     CaseKind.NO_TRACKING: Priority.NORMAL,
@@ -145,12 +149,12 @@ def describe(found: Found) -> str:
 
 def resolve_due_for(found: Found, now: dt.datetime, store: StoreSettings) -> dt.datetime:
     """The case's deadline: the ship-by time for an early warning; for a missing tracking number, the L6 notice's
-    window (it needs the number); otherwise a few hours to act (assumed)."""
+    window (it needs the number); otherwise the store's time to act on that kind of problem."""
     if found.kind == CaseKind.NOT_SHIPPED and found.stage == Problem.Stage.WARNING and found.evidence_at:
         return found.evidence_at
     if found.kind == CaseKind.NO_TRACKING:
         return now + dt.timedelta(minutes=store.shipment_notice_minutes)
-    return now + HANDLE_WITHIN[found.kind]
+    return now + act_within(found.kind, store)
 
 
 # --- detectors --------------------------------------------------------------------------------------------------
@@ -478,9 +482,10 @@ def open_problems(found: list[Found], *, now: dt.datetime, store: StoreSettings)
 # --- escalating and clearing ------------------------------------------------------------------------------------
 
 
-def escalate_late(*, now: dt.datetime) -> int:
+def escalate_late(*, now: dt.datetime, store: StoreSettings | None = None) -> int:
     """L1: an early warning whose ship-by time has passed becomes a late shipment: higher priority, a new deadline,
     and a case someone had already resolved comes back."""
+    store = store or StoreSettings.load()
     rows = list(
         Problem.objects.filter(
             kind=CaseKind.NOT_SHIPPED,
@@ -499,7 +504,7 @@ def escalate_late(*, now: dt.datetime) -> int:
             if case_id is None:
                 continue
             case = Case.objects.get(pk=case_id)
-            due = now + HANDLE_WITHIN[CaseKind.NOT_SHIPPED]
+            due = now + act_within(CaseKind.NOT_SHIPPED, store)
             body = _("The ship-by deadline %(at)s passed and the order is still not shipped.") % {"at": _when(ship_by)}
             if not case.is_open:
                 casework.transition_case(case=case, to=Status.IN_PROGRESS, note=body)
@@ -646,7 +651,7 @@ def sweep(
         for f in found:
             result.found[str(f.kind)] = result.found.get(str(f.kind), 0) + 1
         result.opened = open_problems(found, now=now, store=store)
-        result.escalated = escalate_late(now=now)
+        result.escalated = escalate_late(now=now, store=store)
         result.cleared, result.auto_closed = clear_problems(now=now)
         SweepCursor.objects.filter(pk=cursor.pk).update(
             checked_at=now,

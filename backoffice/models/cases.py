@@ -68,6 +68,24 @@ class Reason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ShippingPayer(models.TextChoices):
+    """Who pays the return shipping: the store for a quality problem, the customer for a personal reason."""
+
+    STORE = "store", _("Store (quality problem)")
+    CUSTOMER = "customer", _("Customer (personal reason)")
+
+
+# The guide's rule (质量问题商家承担，个人原因用户承担), by after-sales reason; other reasons are the agent's call.
+REASON_SHIPPING_PAYER = {
+    "quality": ShippingPayer.STORE,
+    "wrong_item": ShippingPayer.STORE,
+    "not_as_described": ShippingPayer.STORE,
+    "logistics": ShippingPayer.STORE,
+    "size": ShippingPayer.CUSTOMER,
+    "changed_mind": ShippingPayer.CUSTOMER,
+}
+
+
 class Status(models.TextChoices):
     NEW = "new", _("New")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -111,6 +129,10 @@ class Case(models.Model):
     amount_fen = models.PositiveIntegerField(_("requested amount (fen)"), default=0)
     # "Small defect, no return wanted" (A5) comes with the application.
     small_defect = models.BooleanField(_("small defect, no return wanted"), default=False)
+    # Set when a return is approved; said in the return message.
+    return_shipping_paid_by = models.CharField(
+        _("return shipping paid by"), max_length=10, choices=ShippingPayer, blank=True
+    )
     resolution = models.CharField(_("resolution"), max_length=30, blank=True)
     resolved_amount_fen = models.PositiveIntegerField(_("paid out (fen)"), default=0)
     # A10: whether the customer revised the mid/negative review; empty until known.
@@ -200,6 +222,9 @@ class EventType(models.TextChoices):
     RESHIPPED = "aftersales.reshipped", _("Reship arranged")
     EXCHANGED = "aftersales.exchanged", _("Exchange arranged")
     REVIEW_TRACKED = "aftersales.review_tracked", _("Review outcome recorded")
+    DEFECT_OFFERED = "aftersales.defect_offered", _("Small-defect choice offered")
+    DEFECT_CHOSEN = "aftersales.defect_chosen", _("Small-defect choice recorded")
+    RESHIP_SHIPPED = "aftersales.reship_shipped", _("Reship tracking number sent")
     PLATFORM_STATUS = "aftersales.platform_status", _("Platform status changed")
     PLATFORM_INTERVENED = "aftersales.platform_intervened", _("Platform intervened")
     NOTIFICATION_READ = "notification.read", _("Notification read")

@@ -187,6 +187,8 @@ class Shipment(models.Model):
     shipped_at = models.DateTimeField(_("shipped at"))
     state = models.CharField(_("state"), max_length=20, choices=State, default=State.CREATED)
     last_event_at = models.DateTimeField(_("last tracking event"), null=True, blank=True)
+    # The courier's own delivery estimate, when its tracking gives one (A1 is sent the day before).
+    estimated_delivery_at = models.DateTimeField(_("estimated delivery"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:

@@ -31,6 +31,28 @@ class StoreSettings(models.Model):
     expected_delivery_days_min = models.PositiveIntegerField(_("expected delivery, from (days)"), default=3)
     expected_delivery_days_max = models.PositiveIntegerField(_("expected delivery, to (days)"), default=5)
     out_of_stock_wait_days = models.PositiveIntegerField(_("out-of-stock wait offer (days)"), default=3)
+    # L6, A1: "偏远地区 5 天左右到" — remote areas get a longer delivery estimate.
+    remote_provinces = models.CharField(
+        _("remote areas"),
+        max_length=200,
+        default="新疆,西藏,青海,内蒙古,宁夏,甘肃,海南",
+        blank=True,
+        help_text=_("Provinces, separated by commas: their orders get the remote delivery estimate."),
+    )
+    remote_delivery_days_min = models.PositiveIntegerField(_("remote areas: expected delivery, from (days)"), default=5)
+    remote_delivery_days_max = models.PositiveIntegerField(_("remote areas: expected delivery, to (days)"), default=7)
+    # (assumed) How long an agent has to act on a new logistics problem.
+    shipping_problem_act_hours = models.PositiveIntegerField(
+        _("act on a late or out-of-stock order within (hours)"), default=2
+    )
+    tracking_problem_act_hours = models.PositiveIntegerField(
+        _("act on silent or stalled tracking within (hours)"), default=4
+    )
+    notice_lookback_hours = models.PositiveIntegerField(
+        _("send a missed shipment notice or reminder up to (hours) late"),
+        default=24,
+        help_text=_("After an outage, L6 and A1 still go out for parcels this recent; older ones are no news."),
+    )
     # A5, A7
     auto_refund_threshold_fen = models.PositiveIntegerField(
         _("auto-approve refunds under (fen)"), default=2000, help_text=_("A5: 2000 fen = ¥20.00")
@@ -66,6 +88,22 @@ class StoreSettings(models.Model):
             raise ValidationError(_("The follow-up window must start before it ends."))
         if self.expected_delivery_days_min > self.expected_delivery_days_max:
             raise ValidationError(_("Expected delivery days: 'from' must not be after 'to'."))
+        if self.remote_delivery_days_min > self.remote_delivery_days_max:
+            raise ValidationError(_("Expected delivery days: 'from' must not be after 'to'."))
+
+    @property
+    def remote_province_list(self) -> list[str]:
+        return [name.strip() for name in self.remote_provinces.replace("，", ",").split(",") if name.strip()]
+
+    def is_remote(self, *addresses: str) -> bool:
+        """Whether an address (a province, or a full address starting with one) is in a remote area (L6)."""
+        return any(address.strip().startswith(p) for address in addresses if address for p in self.remote_province_list)
+
+    def delivery_days(self, *addresses: str) -> tuple[int, int]:
+        """The expected delivery, in days after shipping: the remote areas' estimate for their addresses (L6, A1)."""
+        if self.is_remote(*addresses):
+            return self.remote_delivery_days_min, self.remote_delivery_days_max
+        return self.expected_delivery_days_min, self.expected_delivery_days_max
 
     @classmethod
     def load(cls) -> "StoreSettings":

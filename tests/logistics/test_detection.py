@@ -335,7 +335,7 @@ def test_bulk_opening_writes_the_same_rows_as_one_by_one(clock, sweep, monkeypat
     for case in cases:
         problem = Problem.objects.get(case=case)
         assert case.customer_id == problem.order.customer_id and case.status == Status.NEW
-        assert case.due_at == case.resolve_due == NOW + detection.HANDLE_WITHIN[CaseKind.NOT_SHIPPED]
+        assert case.due_at == case.resolve_due == NOW + 2 * HOUR  # the store's time to act on a late order
         opened = CaseEvent.objects.get(case=case, type=EventType.CASE_OPENED)
         assert opened.after["order"] == problem.order.number and opened.actor is None
     # The next case opened one by one continues the same day's numbers.

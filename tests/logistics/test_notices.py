@@ -70,7 +70,8 @@ def test_switched_off_template_sends_nothing_and_is_not_retried_forever(clock):
 def test_aftersales_reminder_goes_to_parcels_out_for_delivery_once(clock):
     order = make_order(paid_at=NOW - 60 * HOUR, shipped_at=NOW - 50 * HOUR, tracking_events=4, event_gap=12 * HOUR)
     assert order.shipments.get().state == Shipment.State.OUT_FOR_DELIVERY
-    make_order(paid_at=NOW - 60 * HOUR, shipped_at=NOW - 50 * HOUR, tracking_events=2)  # still in transit
+    # Still in transit and not expected before the day after tomorrow (3 days after shipping).
+    make_order(paid_at=NOW - 40 * HOUR, shipped_at=NOW - 30 * HOUR, tracking_events=2)
 
     assert notices.send_aftersales_reminders() == 1
     assert notices.send_aftersales_reminders() == 0

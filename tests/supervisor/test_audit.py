@@ -235,13 +235,13 @@ def test_snapshot_leaves_out_ids_timestamps_and_secrets(db):
 def test_a_quick_phrase_added_changed_and_deleted_in_admin_is_audited(admin_client_store, store_admin):
     add = admin_client_store.post(
         reverse("admin:backoffice_quickphrase_add"),
-        {"title": "发货时间", "category": "物流", "body": "拍下 48 小时内发出", "sort_order": 10, "active": "on"},
+        {"title": "预售发货时间", "category": "物流", "body": "拍下 48 小时内发出", "sort_order": 10, "active": "on"},
     )
     assert add.status_code == 302
-    phrase = QuickPhrase.objects.get(title="发货时间")
+    phrase = QuickPhrase.objects.get(title="预售发货时间")
     change = admin_client_store.post(
         reverse("admin:backoffice_quickphrase_change", args=[phrase.pk]),
-        {"title": "发货时间", "category": "物流", "body": "拍下 24 小时内发出", "sort_order": 10, "active": "on"},
+        {"title": "预售发货时间", "category": "物流", "body": "拍下 24 小时内发出", "sort_order": 10, "active": "on"},
     )
     assert change.status_code == 302
     delete = admin_client_store.post(reverse("admin:backoffice_quickphrase_delete", args=[phrase.pk]), {"post": "yes"})
@@ -254,7 +254,7 @@ def test_a_quick_phrase_added_changed_and_deleted_in_admin_is_audited(admin_clie
     assert all(e.actor == store_admin and e.case is None for e in events)
     assert events[0].before == {} and events[0].after["body"] == "拍下 48 小时内发出"
     assert events[1].before == {"body": "拍下 48 小时内发出"} and events[1].after == {"body": "拍下 24 小时内发出"}
-    assert events[2].before["title"] == "发货时间" and events[2].after == {}
+    assert events[2].before["title"] == "预售发货时间" and events[2].after == {}
 
 
 def test_a_list_edit_in_admin_is_audited(admin_client_store):
