@@ -844,5 +844,7 @@ QUICK_PHRASES = DEFAULT_QUICK_PHRASES
 def seed_messaging() -> dict[str, int]:
     """R3/R4 quick phrases and A6 keyword auto-replies: the default library, which migrate installed already; only
     what is missing is added (never a second copy, never over an admin's edit)."""
-    installed = install_library(message_template=MessageTemplate, quick_phrase=QuickPhrase, auto_reply_rule=AutoReplyRule)
+    installed = install_library(
+        message_template=MessageTemplate, quick_phrase=QuickPhrase, auto_reply_rule=AutoReplyRule
+    )
     return {"quick_phrases": installed["quick_phrases"], "auto_reply_rules": installed["auto_reply_rules"]}
