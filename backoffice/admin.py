@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quality.forms import PhraseCheckedForm
 
+from . import lockout_admin  # noqa: F401 - registers the audited login lock-out admin
 from .audit import AuditedAdminMixin, record_settings_change
 from .errors import DomainError
 from .models import (

@@ -9,8 +9,14 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Store")
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+
         from .defaults import ensure_store_defaults
+        from .lockout import on_user_locked_out
         from .roles import ensure_role_groups
+
+        # django-axes' hook: a login lock-out goes into the audit log.
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.lockout.audit")
 
         # After every app, not only this one: the permissions of later apps exist only once their turn came.
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")

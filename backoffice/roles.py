@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "surveys": ["*"],
         "quality": ["*"],
         "auth": ["*"],
+        # Login lock-outs: look, and lift one (deleting the counter; backoffice/lockout_admin.py audits it).
+        "axes": ["view_accessattempt", "delete_accessattempt"],
     },
 }
 NEVER_GRANTED = {"change_caseevent", "delete_caseevent", "add_caseevent"}

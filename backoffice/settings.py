@@ -1,5 +1,6 @@
 """Settings for the store's back office, read from the environment with laptop-safe defaults."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
     "quality",
     "backoffice.apps.StoreAdminConfig",
     "django.contrib.auth",
+    # Not last: the role groups are set after each app migrates, and need its permissions to exist by then.
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lock-out noticed during the login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -146,9 +151,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before any password is checked.
+    "backoffice.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, or from one address,
+# that username or address is refused for AXES_COOLOFF_MINUTES. A store admin can lift it in Django admin.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "backoffice.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # backoffice/lockout_admin.py registers the store admins' own, audited, views
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

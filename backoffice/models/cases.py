@@ -246,6 +246,8 @@ class EventType(models.TextChoices):
     QA_DISPUTED = "quality.disputed", _("Quality review disputed")
     QA_DISPUTE_RESOLVED = "quality.dispute_resolved", _("Quality review dispute decided")
     QA_PHRASE_WARNED = "quality.phrase_warned", _("Reply sent with a warned phrase")
+    LOGIN_LOCKED_OUT = "login.locked_out", _("Login locked out")
+    LOGIN_UNLOCKED = "login.unlocked", _("Login unlocked")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
