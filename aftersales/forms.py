@@ -10,6 +10,13 @@ class AmountForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+class PayoutOutcomeForm(forms.Form):
+    """A3/A9: what the platform shows for a payout: it arrived, or it failed."""
+
+    payout = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(choices=[("arrived", _("Arrived")), ("failed", _("Failed"))])
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the customer"), max_length=500)
 

@@ -3,13 +3,16 @@
 Every function here is the one place its rule lives; the views, the gateway API and the importers call them.
 """
 
+import datetime as dt
+
 from django.db import transaction
-from django.db.models import Sum, TextChoices
+from django.db.models import Exists, Max, OuterRef, Q, Sum, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice import casework, outbox
+from backoffice import casework, followups, outbox
+from backoffice.businesshours import Calendar
 from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported for its views
     add_note,
     assign_case,
@@ -21,13 +24,28 @@ from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported 
     transition_case,
 )
 from backoffice.errors import DomainError
-from backoffice.models import Case, CaseKind, Customer, Desk, EventType, Order, Priority, Status, StoreSettings
+from backoffice.models import (
+    Case,
+    CaseKind,
+    Channel,
+    Customer,
+    Desk,
+    EventType,
+    MessageTemplate,
+    Order,
+    Priority,
+    Status,
+    StoreSettings,
+    Trigger,
+)
 from backoffice.money import format_fen
 
 from . import offers
 from .models import Payout
 
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
+# A4: what a customer applies for on the platform; each gets "I handle it within 1 hour".
+APPLICATION_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.COMPENSATION, CaseKind.RESHIP)
 
 
 class Resolution(TextChoices):
@@ -65,6 +83,8 @@ def _require_open(case: Case) -> None:
 
 def _resolve(case: Case, *, actor, resolution: str, amount_fen: int = 0, note: str = "") -> Case:
     now = timezone.now()
+    # R1: the resolution's message is a human answer to a waiting customer (not when the system decides, A5).
+    casework.stop_reply_clock(case=case, actor=actor, answer="resolution", at=now)
     extra = {"resolution": resolution, "resolved_amount_fen": case.resolved_amount_fen + amount_fen}
     if case.handled_at is None:
         extra["handled_at"] = now
@@ -116,29 +136,75 @@ def open_application(
         if message:
             casework.record_customer_message(case=case, body=message, at=opened_at, store=store)
         apply_automation(case=case, store=store)
+        promise_handling(case=case, store=store)
     return case
+
+
+def promise_handling(*, case: Case, store: StoreSettings | None = None, calendar: Calendar | None = None) -> Case:
+    """A4: an application still waiting for a person gets a first-handling deadline (1 hour of business time by
+    default) and, when it arrives in business hours, the message "I handle it within 1 hour; the refund arrives
+    within 24 hours". Out of hours the out-of-hours reply says when someone will be there instead."""
+    store = store or StoreSettings.load()
+    if not case.is_open or case.kind not in APPLICATION_KINDS or case.handled_at is not None:
+        return case
+    calendar = calendar or Calendar.for_store(store)
+    opened = case.created_at
+    minutes = store.first_handling_minutes
+    case.handle_due = calendar.add_business_time(opened, dt.timedelta(minutes=minutes))
+    case.due_at = casework.case_due(case)
+    Case.objects.filter(pk=case.pk).update(handle_due=case.handle_due, due_at=case.due_at)
+    if calendar.is_open(opened) and case.customer_id:
+        outbox.send_template(
+            key="handling_promise",
+            case=case,
+            extra={"handle_within": _duration_zh(minutes)},
+            idempotency_key=f"promise:{case.pk}",
+        )
+    return case
+
+
+def _duration_zh(minutes: int) -> str:
+    # Customer messages are Chinese whatever the staff's language.
+    if minutes % 60 == 0:
+        return f"{minutes // 60} 小时"
+    return f"{minutes} 分钟"
 
 
 def apply_automation(*, case: Case, store: StoreSettings | None = None) -> Case:
     """A5: a refund application under the threshold (20 yuan) is approved by the system;
-    "small defect, no return wanted" gets the small-defect compensation (5 yuan) without review."""
+    "small defect, no return wanted" gets the small-defect compensation (5 yuan) without review — unless the
+    automatic refund it also qualifies for is worth more: the customer never gets less than that."""
     store = store or StoreSettings.load()
     if not case.is_open or case.order is None:
         return case
+    auto_refund = case.amount_fen if _qualifies_for_auto_refund(case, store) else 0
     if case.small_defect and case.kind in (CaseKind.REFUND, CaseKind.RETURN, CaseKind.COMPENSATION):
         amount = min(store.small_defect_compensation_fen, refundable_fen(case.order))
-        if amount > 0:
+        if amount > 0 and amount >= auto_refund:
             return compensate(case=case, actor=None, amount_fen=amount, note=_("A5: small defect, no return wanted."))
-    if case.kind == CaseKind.REFUND and 0 < case.amount_fen < store.auto_refund_threshold_fen:
+    if auto_refund:
         return approve_refund(case=case, actor=None, amount_fen=case.amount_fen, note=_("A5: under the threshold."))
     return case
+
+
+def _qualifies_for_auto_refund(case: Case, store: StoreSettings) -> bool:
+    return case.kind == CaseKind.REFUND and 0 < case.amount_fen < store.auto_refund_threshold_fen
 
 
 # --- resolutions ------------------------------------------------------------------------------------------------
 
 
-def approve_refund(*, case: Case, actor, amount_fen: int | None = None, note: str = "") -> Case:
-    """A3: approve as a fast refund, tell the customer it arrives within 24 h (A4/A8), then apologise."""
+def approve_refund(
+    *,
+    case: Case,
+    actor,
+    amount_fen: int | None = None,
+    note: str = "",
+    template: str = "refund_approved",
+    extra: dict | None = None,
+) -> Case:
+    """A3: approve as a fast refund and tell the customer it arrives within 24 h (A4/A8). The refund is
+    requested; the apology follows when it succeeds (confirm_payout)."""
     _require_open(case)
     if case.kind not in REFUNDABLE_KINDS:
         raise DomainError(_("Only refund and return cases can be refunded."))
@@ -154,9 +220,8 @@ def approve_refund(*, case: Case, actor, amount_fen: int | None = None, note: st
         if refundable_fen(case.order) == 0:
             Order.objects.filter(pk=case.order_id).update(status=Order.Status.REFUNDED)
         outbox.send_template(
-            key="refund_approved", case=case, idempotency_key=f"refund:{case.pk}:{amount}", actor=actor
+            key=template, case=case, extra=extra, idempotency_key=f"refund:{case.pk}:{amount}", actor=actor
         )
-        outbox.send_template(key="refund_apology", case=case, idempotency_key=f"apology:{case.pk}", actor=actor)
     return case
 
 
@@ -180,7 +245,8 @@ def reject_application(*, case: Case, actor, reason: str) -> Case:
 
 
 def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
-    """A8: approve the return, send the return address and ask for the tracking number; wait for the parcel."""
+    """A8: approve the return, send the return address and ask for the tracking number; wait for the parcel.
+    An exchange is told that the new item goes out once the return arrives."""
     _require_open(case)
     if case.kind not in (CaseKind.RETURN, CaseKind.EXCHANGE):
         raise DomainError(_("Only return and exchange cases can have a return approved."))
@@ -191,10 +257,13 @@ def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
         casework.record_event(case=case, type=EventType.RETURN_APPROVED, actor=actor)
         # Who pays the return shipping is on the case and in the message (store: quality; customer: personal).
         offers.record_return_shipping(case=case, actor=actor, paid_by=shipping_paid_by)
-        Case.objects.filter(pk=case.pk).update(handled_at=now, resolve_due=None, due_at=case.first_response_due)
-        case.handled_at, case.resolve_due, case.due_at = now, None, case.first_response_due
+        casework.stop_reply_clock(case=case, actor=actor, answer="resolution", at=now)
+        case.handled_at, case.resolve_due = now, None
+        case.due_at = casework.case_due(case)
+        Case.objects.filter(pk=case.pk).update(handled_at=now, resolve_due=None, due_at=case.due_at)
         casework.transition_case(case=case, to=Status.WAITING, actor=actor, note=_("Waiting for the returned parcel."))
-        outbox.send_template(key="return_approved", case=case, idempotency_key=f"return:{case.pk}", actor=actor)
+        key = "exchange_return_approved" if case.kind == CaseKind.EXCHANGE else "return_approved"
+        outbox.send_template(key=key, case=case, idempotency_key=f"return:{case.pk}", actor=actor)
     return case
 
 
@@ -207,14 +276,13 @@ def mark_return_received(*, case: Case, actor, amount_fen: int | None = None) ->
         casework.record_event(case=case, type=EventType.RETURN_RECEIVED, actor=actor)
         if case.kind == CaseKind.EXCHANGE:
             return arrange_exchange(case=case, actor=actor)
-        outbox.send_template(
-            key="return_received",
+        return approve_refund(
             case=case,
-            extra={"refund_amount": format_fen(case.amount_fen if amount_fen is None else amount_fen)},
-            idempotency_key=f"received:{case.pk}",
             actor=actor,
+            amount_fen=amount_fen,
+            template="return_received",
+            extra={"refund_amount": format_fen(case.amount_fen if amount_fen is None else amount_fen)},
         )
-        return approve_refund(case=case, actor=actor, amount_fen=amount_fen)
 
 
 def compensate(*, case: Case, actor, amount_fen: int | None = None, note: str = "") -> Case:
@@ -258,6 +326,115 @@ def arrange_exchange(*, case: Case, actor, note: str = "") -> Case:
         _resolve(case, actor=actor, resolution=Resolution.EXCHANGED, note=note)
         outbox.send_template(key="exchange_arranged", case=case, idempotency_key=f"exchange:{case.pk}", actor=actor)
     return case
+
+
+# --- payouts: requested → arrived / failed (A3, A9) -------------------------------------------------------------
+
+
+def confirm_payout(*, payout: Payout, succeeded: bool, actor=None, at: dt.datetime | None = None) -> bool:
+    """The platform (sync, import: actor None) or an agent confirms that a payout arrived or failed.
+
+    A3: a refund that arrived gets the apology, by SMS when the store has that channel, else by chat.
+    A9: the follow-up clock starts from the moment it arrived. Returns False when it was already confirmed.
+    """
+    at = at or timezone.now()
+    state = Payout.State.SUCCEEDED if succeeded else Payout.State.FAILED
+    case = payout.case
+    with transaction.atomic():
+        if not Payout.objects.filter(pk=payout.pk, state=Payout.State.REQUESTED).update(
+            state=state, confirmed_at=at, confirmed_by=actor
+        ):
+            return False
+        payout.state, payout.confirmed_at, payout.confirmed_by = state, at, actor
+        casework.record_event(
+            case=case,
+            type=EventType.PAYOUT_SUCCEEDED if succeeded else EventType.PAYOUT_FAILED,
+            actor=actor,
+            at=at,
+            target=f"payout:{payout.pk}",
+            before={"state": Payout.State.REQUESTED},
+            after={
+                "state": state,
+                "kind": payout.kind,
+                "amount_fen": payout.amount_fen,
+                "confirmed_at": at.isoformat(),
+            },
+        )
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        if succeeded and payout.kind == Payout.Kind.REFUND:
+            _apologise(case=case, payout=payout, actor=actor)
+            followups.on_trigger(trigger=Trigger.AFTERSALES_REFUND_CLOSED, case=case, actor=actor, at=at)
+    return True
+
+
+def mark_payout(*, case: Case, payout_id: int, succeeded: bool, actor) -> Payout:
+    """An agent records what the platform shows for a payout on this case: it arrived, or it failed (A3, A9)."""
+    payout = Payout.objects.filter(pk=payout_id, case=case).first()
+    if payout is None:
+        raise DomainError(_("That payout is not on this case."))
+    if not confirm_payout(payout=payout, succeeded=succeeded, actor=actor):
+        raise DomainError(_("This payout was already confirmed. Reload the case."))
+    return payout
+
+
+def refunds_on_the_way(case: Case) -> list[Payout]:
+    """The case's refunds requested and not yet confirmed by the platform."""
+    return list(Payout.objects.filter(case=case, kind=Payout.Kind.REFUND, state=Payout.State.REQUESTED).order_by("pk"))
+
+
+def _apologise(*, case: Case, payout: Payout, actor) -> None:
+    """A3: after the refund succeeded, the apology — by SMS (短信) when the store has it and the customer a phone."""
+    template = MessageTemplate.objects.filter(key="refund_apology", active=True).first()
+    customer = case.customer
+    if template is None or customer is None:
+        return
+    store = StoreSettings.load()
+    channel = Channel.SMS if store.sms_channel and customer.phone else Channel.CHAT
+    outbox.queue_message(
+        customer=customer,
+        case=case,
+        body=outbox.render_text(template.body, outbox.case_variables(case, customer=customer, store=store)),
+        channel=channel,
+        template_key=template.key,
+        idempotency_key=f"apology:{case.pk}",
+        actor=actor,
+    )
+
+
+def settled_cases(*, now: dt.datetime | None = None, store: StoreSettings | None = None):
+    """A9: resolved after-sales cases with no money still on its way (nothing requested or failed), quiet for the
+    store's period since they were resolved, their money arrived and anything else happened on them."""
+    now = now or timezone.now()
+    store = store or StoreSettings.load()
+    cutoff = now - dt.timedelta(hours=store.settled_close_hours)
+    unsettled = Payout.objects.filter(case=OuterRef("pk")).exclude(state=Payout.State.SUCCEEDED)
+    return (
+        Case.objects.filter(
+            desk=Desk.AFTERSALES, status=Status.RESOLVED, resolved_at__lte=cutoff, updated_at__lte=cutoff
+        )
+        .annotate(last_arrival=Max("payouts__confirmed_at"))
+        .filter(~Exists(unsettled))
+        .filter(Q(last_arrival__isnull=True) | Q(last_arrival__lte=cutoff))
+    )
+
+
+def close_settled_cases(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Beat, A9: settled cases close by themselves (recorded as the system), so nothing waits on a click."""
+    store = StoreSettings.load()
+    closed = 0
+    for case in settled_cases(now=now, store=store).order_by("resolved_at")[:limit]:
+        try:
+            casework.transition_case(
+                case=case,
+                to=Status.CLOSED,
+                actor=None,
+                note=_("Settled and quiet for %(hours)s hours: closed automatically.")
+                % {"hours": store.settled_close_hours},
+            )
+        except DomainError:
+            continue  # someone moved it just now
+        closed += 1
+    return closed
 
 
 def close_case(*, case: Case, actor, note: str = "") -> Case:

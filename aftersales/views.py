@@ -89,6 +89,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "actions": casework.available_actions(case),
         "resolutions": services.available_resolutions(case),
         "refundable_fen": services.refundable_fen(case.order) if case.order else 0,
+        "payouts": list(case.payouts.order_by("pk")),
     }
 
 
@@ -115,7 +116,7 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
         amount, note = form.cleaned_data["amount"], form.cleaned_data["note"]
         if action == "approve_refund":
             services.approve_refund(case=case, actor=user, amount_fen=amount, note=note)
-            messages.success(request, _("Refund approved; the customer was told and apologised to."))
+            messages.success(request, _("Refund approved; the customer was told. The apology follows when it arrives."))
         elif action == "compensate":
             services.compensate(case=case, actor=user, amount_fen=amount, note=note)
             messages.success(request, _("Compensation paid."))
@@ -143,6 +144,13 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
         else:
             services.close_case(case=case, actor=user, note=note)
         messages.success(request, _("Saved."))
+    elif action == "payout":
+        form = forms.PayoutOutcomeForm(post)
+        if not form.is_valid():
+            return form_errors_to_messages(request, form)
+        arrived = form.cleaned_data["outcome"] == "arrived"
+        services.mark_payout(case=case, payout_id=form.cleaned_data["payout"], succeeded=arrived, actor=user)
+        messages.success(request, _("Payout marked as arrived.") if arrived else _("Payout marked as failed."))
     elif action == "review":
         form = forms.ReviewOutcomeForm(post)
         if not form.is_valid():

@@ -93,10 +93,11 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (
             _("Customer service (R1–R4)"),
             {
-                "fields": ["first_response_minutes"],
+                "fields": ["first_response_minutes", ("r1_window_opens", "r1_window_closes")],
                 "description": _(
                     "Business hours and holidays are below; quick phrases (R3, R4) and auto-reply rules (A6) "
-                    "have their own pages."
+                    "have their own pages. The reply-rate window is how the platform measures R1, apart from "
+                    "the store's own hours."
                 ),
             },
         ),
@@ -129,8 +130,9 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "auto_refund_threshold_fen",
                     "small_defect_compensation_fen",
-                    "refund_handle_hours",
-                    "return_review_hours",
+                    "first_handling_minutes",
+                    ("refund_handle_hours", "return_review_hours", "exchange_review_hours"),
+                    ("compensation_handle_hours", "reship_handle_hours", "review_handle_hours"),
                     "due_soon_minutes",
                     "auto_assign",
                 ],
@@ -141,13 +143,14 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
             _("Coupons & follow-ups (A9, A10, L3)"),
             {
                 "fields": [
-                    "followup_coupon_fen",
                     ("followup_delay_min_hours", "followup_delay_max_hours"),
-                    "review_coupon_fen",
-                    "out_of_stock_coupon_fen",
                     "out_of_stock_wait_days",
+                    "sms_channel",
+                    "settled_close_hours",
                 ],
-                "description": _("Amounts are in fen: 100 fen = ¥1.00."),
+                "description": _(
+                    "Each coupon's value is set on its campaign (Coupon campaigns): the messages quote that value."
+                ),
             },
         ),
     ]

@@ -32,6 +32,13 @@ class Calendar:
             worked_days=frozenset(worked),
         )
 
+    @classmethod
+    def r1_window(cls, store: StoreSettings | None = None) -> "Calendar":
+        """R1 as the platform measures it: one daily window (08:00–23:00 by default), every day, no holidays."""
+        store = store or StoreSettings.load()
+        span = ((store.r1_window_opens, store.r1_window_closes),)
+        return cls(hours=dict.fromkeys(range(7), span))
+
     def spans_on(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The opening spans of one local day, as aware datetimes."""
         if day in self.closed_days:
@@ -86,3 +93,25 @@ class Calendar:
                     total += hi - lo
             day += dt.timedelta(days=1)
         return total
+
+
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def next_open_text(calendar: Calendar, at: dt.datetime) -> str:
+    """R2: when a person will answer, for the customer (Chinese, as all customer messages): "今天 09:00",
+    "明天 09:00", "12月1日（周二）09:00"; "上班后" when the calendar never opens."""
+    opening = calendar.next_open(at)
+    if opening is None:
+        return "上班后"
+    opening, today = timezone.localtime(opening), timezone.localtime(at).date()
+    days = (opening.date() - today).days
+    if days == 0:
+        day = "今天"
+    elif days == 1:
+        day = "明天"
+    elif days == 2:
+        day = "后天"
+    else:
+        day = f"{opening.month}月{opening.day}日（周{WEEKDAYS_ZH[opening.weekday()]}）"
+    return f"{day} {opening:%H:%M}"

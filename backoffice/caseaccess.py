@@ -74,6 +74,7 @@ AFTERSALES = DeskAccess(
         "exchange",
         "close",
         "review",
+        "payout",
     },
 )
 LOGISTICS = DeskAccess(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import closure, outbox
-from .businesshours import Calendar
+from .businesshours import Calendar, next_open_text
 from .errors import DomainError
 from .models import (
     DESK_PREFIX,
@@ -28,7 +28,9 @@ from .models import (
     Desk,
     EventType,
     Order,
+    OutboundMessage,
     Priority,
+    ResponseWait,
     StaffProfile,
     Status,
     StoreSettings,
@@ -122,18 +124,35 @@ def next_case_number(desk: str, at: dt.datetime | None = None) -> str:
     return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
 
+# A7: each kind's deadline is its own store setting (the guide: refund 48 h, return 24 h).
+DEADLINE_SETTINGS = {
+    CaseKind.REFUND: "refund_handle_hours",
+    CaseKind.RETURN: "return_review_hours",
+    CaseKind.EXCHANGE: "exchange_review_hours",
+    CaseKind.COMPENSATION: "compensation_handle_hours",
+    CaseKind.RESHIP: "reship_handle_hours",
+    CaseKind.REVIEW: "review_handle_hours",
+}
+
+
 def resolve_deadline(kind: str, opened_at: dt.datetime, store: StoreSettings) -> dt.datetime | None:
-    """A7: a refund application is handled within 48 h, a return (or exchange) reviewed within 24 h."""
-    if kind in (CaseKind.REFUND, CaseKind.COMPENSATION, CaseKind.RESHIP, CaseKind.REVIEW):
-        return opened_at + dt.timedelta(hours=store.refund_handle_hours)
-    if kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
-        return opened_at + dt.timedelta(hours=store.return_review_hours)
-    return None
+    """A7: a refund application is handled within 48 h, a return reviewed within 24 h; exchange, compensation,
+    reship and review cases each have their own store setting."""
+    setting = DEADLINE_SETTINGS.get(kind)
+    if setting is None:
+        return None
+    return opened_at + dt.timedelta(hours=getattr(store, setting))
 
 
 def nearest_due(*moments: dt.datetime | None) -> dt.datetime | None:
     present = [m for m in moments if m is not None]
     return min(present) if present else None
+
+
+def case_due(case: Case) -> dt.datetime | None:
+    """The case's nearest deadline: the waiting customer's reply (R1), the first handling (A4) until the application
+    is decided, and the handling deadline (A7)."""
+    return nearest_due(case.first_response_due, case.resolve_due, case.handle_due if case.handled_at is None else None)
 
 
 def sla_state(case: Case, *, now: dt.datetime | None = None, due_soon_minutes: int = 120) -> str:
@@ -234,6 +253,8 @@ def transition_case(*, case: Case, to: str, actor=None, note: str = "", extra: d
         changes["closed_at"] = now
     if to in (Status.RESOLVED, Status.CLOSED):
         changes.update(awaiting_reply_since=None, first_response_due=None, resolve_due=None, due_at=None)
+        # R1: a wait the case ends without a human answer stays a miss.
+        ResponseWait.objects.filter(case=case, answered_at__isnull=True, ended_at__isnull=True).update(ended_at=now)
     if old in (Status.RESOLVED, Status.CLOSED) and to in OPEN_STATUSES:
         changes.update(resolved_at=None, closed_at=None)
     changes.update(extra or {})
@@ -385,7 +406,8 @@ def record_customer_message(
     store: StoreSettings | None = None,
     calendar: Calendar | None = None,
 ) -> CaseEvent | None:
-    """A customer wrote. R1: the reply clock restarts (3 minutes of business time). R2/A6: auto-replies.
+    """A customer wrote. R1: the first unanswered message starts the wait's clock (3 minutes of business time);
+    later messages in the same wait do not move it. R2/A6: auto-replies, once per wait.
 
     A repeated delivery (same external id) is not stored twice; it returns None.
     """
@@ -404,30 +426,84 @@ def record_customer_message(
             return None
         if case.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
             transition_case(case=case, to=Status.IN_PROGRESS, note=_("The customer wrote again."))
-        reply_due = calendar.add_business_time(at, dt.timedelta(minutes=store.first_response_minutes))
-        waiting_since = case.awaiting_reply_since or at
-        due_at = nearest_due(reply_due, case.resolve_due)
+        wait = start_wait(case=case, at=at, store=store, calendar=calendar)
         Case.objects.filter(pk=case.pk).update(
-            awaiting_reply_since=waiting_since, first_response_due=reply_due, due_at=due_at, updated_at=at
+            awaiting_reply_since=wait.started_at, first_response_due=wait.due_at, updated_at=at
         )
-        case.awaiting_reply_since, case.first_response_due, case.due_at = waiting_since, reply_due, due_at
-        _auto_reply(case=case, event=event, store=store, calendar=calendar)
+        case.awaiting_reply_since, case.first_response_due = wait.started_at, wait.due_at
+        case.due_at = case_due(case)
+        Case.objects.filter(pk=case.pk).update(due_at=case.due_at)
+        _auto_reply(case=case, event=event, wait=wait, calendar=calendar)
     return event
 
 
-def _auto_reply(*, case: Case, event: CaseEvent, store: StoreSettings, calendar: Calendar) -> None:
-    """A6 keyword rules first; otherwise R2's out-of-hours reply when the store is closed."""
+def open_wait(case: Case) -> ResponseWait | None:
+    return ResponseWait.objects.filter(case=case, answered_at__isnull=True, ended_at__isnull=True).first()
+
+
+def start_wait(*, case: Case, at: dt.datetime, store: StoreSettings, calendar: Calendar) -> ResponseWait:
+    """R1: the case's open wait, or a new one starting now. Its deadlines: the store's business hours, and the
+    platform's measurement window when the wait starts inside it."""
+    wait = open_wait(case)
+    if wait is not None:
+        return wait
+    limit = dt.timedelta(minutes=store.first_response_minutes)
+    window = Calendar.r1_window(store)
+    try:
+        with transaction.atomic():
+            return ResponseWait.objects.create(
+                case=case,
+                started_at=at,
+                due_at=calendar.add_business_time(at, limit),
+                window_due_at=window.add_business_time(at, limit) if window.is_open(at) else None,
+            )
+    except IntegrityError:
+        return open_wait(case)  # another message of the same wait got there first
+
+
+def stop_reply_clock(*, case: Case, actor, answer: str, at: dt.datetime | None = None) -> ResponseWait | None:
+    """R1: the first human answer of any kind (a reply, a resolution's message) ends the customer's wait.
+
+    Automatic replies never call this. Returns the wait it answered, None when nobody was waiting."""
+    if actor is None:
+        return None
+    at = at or timezone.now()
+    wait = open_wait(case)
+    if wait is None:
+        return None
+    if not ResponseWait.objects.filter(pk=wait.pk, answered_at__isnull=True, ended_at__isnull=True).update(
+        answered_at=at, answered_by=actor, answer=answer
+    ):
+        return None  # answered by someone else just now
+    wait.answered_at, wait.answered_by, wait.answer = at, actor, answer
+    case.awaiting_reply_since = case.first_response_due = None
+    case.due_at = case_due(case)
+    Case.objects.filter(pk=case.pk).update(
+        awaiting_reply_since=None, first_response_due=None, due_at=case.due_at, updated_at=at
+    )
+    return wait
+
+
+def _auto_reply(*, case: Case, event: CaseEvent, wait: ResponseWait, calendar: Calendar) -> None:
+    """A6 keyword rules first; otherwise R2's out-of-hours reply, saying when a person will answer.
+
+    Each automatic text goes out once per customer wait, however many messages the customer sends in it."""
     template_key = None
     text = event.body
     for rule in AutoReplyRule.objects.filter(active=True, template__active=True).select_related("template"):
         if any(word in text for word in rule.keyword_list):
             template_key = rule.template.key
             break
+    extra = {}
     if template_key is None and not calendar.is_open(event.at):
         template_key = "out_of_hours"
+        extra["next_open"] = next_open_text(calendar, event.at)
     if template_key is None:
         return
-    message = outbox.send_template(key=template_key, case=case, idempotency_key=f"auto:{event.pk}")
+    key = f"auto:{wait.pk}:{template_key}"
+    if OutboundMessage.objects.filter(idempotency_key=key).exists():
+        return
+    message = outbox.send_template(key=template_key, case=case, idempotency_key=key, extra=extra)
     if message is not None:
         record_event(case=case, type=EventType.AUTO_REPLY, body=message.body, after={"template": template_key})
 
@@ -445,19 +521,14 @@ def reply_to_customer(*, case: Case, body: str, actor, confirm_warnings: bool = 
 
         screen_reply(case=case, body=body, actor=actor, confirmed=confirm_warnings)
         after: dict = {}
-        if case.awaiting_reply_since is not None:
-            waited = (now - case.awaiting_reply_since).total_seconds()
+        wait = stop_reply_clock(case=case, actor=actor, answer="reply", at=now)
+        if wait is not None:
             after = {
-                "waited_seconds": int(waited),
-                "within_sla": case.first_response_due is None or now <= case.first_response_due,
+                "waited_seconds": int((now - wait.started_at).total_seconds()),
+                "within_sla": now <= wait.due_at,
             }
         event = record_event(case=case, type=EventType.REPLY, actor=actor, body=body, at=now, after=after)
-        changes = {
-            "awaiting_reply_since": None,
-            "first_response_due": None,
-            "due_at": case.resolve_due,
-            "updated_at": now,
-        }
+        changes = {"updated_at": now}
         if case.first_replied_at is None:
             changes["first_replied_at"] = now
         Case.objects.filter(pk=case.pk).update(**changes)

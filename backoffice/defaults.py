@@ -13,7 +13,7 @@ DEFAULT_HOURS = [(weekday, dt.time(9, 0), dt.time(23, 0)) for weekday in range(7
 DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "out_of_hours": (
         "非工作时间自动回复 (R2)",
-        "亲，当前咨询较多，客服会在 5 分钟内回复您~关于发货：拍下 48 小时内发出；"
+        "亲，现在是非工作时间，客服将于 {next_open} 上线后第一时间回复您~关于发货：拍下 48 小时内发出；"
         "关于售后：支持 7 天无理由退换，正品保障，请放心。",
     ),
     "refund_approved": (
@@ -40,12 +40,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{customer_name}您好，您寄回的商品已收到，退款{refund_amount}已发起，24 小时内到账。",
     ),
     "compensation_paid": (
-        "补偿已发放 (A2)",
-        "{customer_name}您好，商品有小瑕疵给您添麻烦了，已为您补偿{amount}，商品您留着用，感谢理解！",
+        "补偿已同意 (A2)",
+        "{customer_name}您好，给您添麻烦了，已为您发起补偿{amount}，24 小时内原路到账，商品您留着用，感谢理解！",
     ),
     "reship_arranged": (
         "补寄已安排 (A2)",
         "{customer_name}您好，已为您免费补寄，无需退回原商品，发出后会把快递单号发给您。",
+    ),
+    "exchange_return_approved": (
+        "换货已同意，待寄回 (A8)",
+        "{customer_name}您好，您的换货申请已通过。请将商品寄回：{return_address}，"
+        "寄出后请在订单页上传快递单号，我们收到退回的商品后为您发出新商品，并把快递单号告诉您。",
     ),
     "exchange_arranged": (
         "换货已安排",
@@ -53,7 +58,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "handling_promise": (
         "处理时效承诺 (A4)",
-        "{customer_name}您好，您的问题已收到，我会在 1 小时内为您处理；如需退款，24 小时内到账。",
+        "{customer_name}您好，您的售后申请已收到，我这边会在 {handle_within}内处理，处理后退款会在 24 小时内到账，"
+        "不用反复追问哦~",
     ),
     "shipment_notice": (
         "发货通知 (L6)",
@@ -133,27 +139,14 @@ def ensure_store_defaults(**kwargs) -> None:
     ensure_campaign_defaults(store)
 
 
-# key: (name, trigger, the store setting holding the coupon value, template key, delay window in hours or None for
-# the store's follow-up window). Budgets (assumed): ¥5,000 per campaign; admins change them.
+# key: (name, trigger, coupon value in fen, template key, delay window in hours or None for the store's follow-up
+# window). The campaign is the one source of every coupon value: the messages quote it, the coupons are issued from it.
+# Budgets (assumed): ¥5,000 per campaign; admins change them.
 DEFAULT_CAMPAIGNS = [
-    (
-        "a9-refund-followup",
-        "退款/退货后回访 (A9)",
-        Trigger.AFTERSALES_REFUND_CLOSED,
-        "followup_coupon_fen",
-        "followup_refund",
-        None,
-    ),
-    ("a10-review-followup", "中差评回访 (A10)", Trigger.REVIEW_RESOLVED, "review_coupon_fen", "followup_review", None),
+    ("a9-refund-followup", "退款/退货后回访 (A9)", Trigger.AFTERSALES_REFUND_CLOSED, 1000, "followup_refund", None),
+    ("a10-review-followup", "中差评回访 (A10)", Trigger.REVIEW_RESOLVED, 1500, "followup_review", None),
     # L3: the coupon thanks the customer for waiting, so it goes out at once (in business hours).
-    (
-        "l3-out-of-stock-wait",
-        "缺货等待补偿 (L3)",
-        Trigger.OUT_OF_STOCK_WAIT,
-        "out_of_stock_coupon_fen",
-        "followup_out_of_stock",
-        (0, 0),
-    ),
+    ("l3-out-of-stock-wait", "缺货等待补偿 (L3)", Trigger.OUT_OF_STOCK_WAIT, 500, "followup_out_of_stock", (0, 0)),
 ]
 DEFAULT_CAMPAIGN_BUDGET_FEN = 500_000
 
@@ -162,14 +155,14 @@ def ensure_campaign_defaults(store: StoreSettings) -> None:
     """The three campaigns of the document (A9 10 yuan, A10 15 yuan, L3 5 yuan), each once; admin edits are kept."""
     existing = set(Campaign.objects.values_list("key", flat=True))
     templates = {t.key: t for t in MessageTemplate.objects.filter(key__in=[c[4] for c in DEFAULT_CAMPAIGNS])}
-    for key, name, trigger, value_field, template_key, window in DEFAULT_CAMPAIGNS:
+    for key, name, trigger, value_fen, template_key, window in DEFAULT_CAMPAIGNS:
         if key in existing or template_key not in templates:
             continue
         Campaign.objects.create(
             key=key,
             name=name,
             trigger=trigger,
-            coupon_value_fen=getattr(store, value_field),
+            coupon_value_fen=value_fen,
             template=templates[template_key],
             delay_min_hours=window[0] if window else None,
             delay_max_hours=window[1] if window else None,

@@ -219,20 +219,33 @@ def _close(followup: FollowUp, *, state: str, note: str, now: dt.datetime, actor
 
 
 def after_case_closed(*, case: Case, actor) -> None:
-    """A9: an after-sales case closed after a refund or a return schedules its apology and coupon.
+    """A9 starts when the refund arrived, not at the click on Close (the desk calls on_trigger then); a case
+    reopened and closed again gets back the follow-up its reopening cancelled.
 
     Also the admins' own triggers: any other after-sales closure, any logistics closure. A review case resolved
     and then closed was scheduled when it was resolved (A10); closing it again changes nothing.
     """
     if case.desk == Desk.AFTERSALES:
         if case.resolution in REFUND_RESOLUTIONS:
-            on_trigger(trigger=Trigger.AFTERSALES_REFUND_CLOSED, case=case, actor=actor)
+            arrived = refund_arrived_at(case)
+            if arrived is not None:
+                on_trigger(trigger=Trigger.AFTERSALES_REFUND_CLOSED, case=case, actor=actor, at=arrived)
         elif case.resolution and case.resolution != "rejected":
             on_trigger(trigger=Trigger.AFTERSALES_CLOSED, case=case, actor=actor)
         if case.kind == CaseKind.REVIEW and case.resolved_at is not None:
             on_trigger(trigger=Trigger.REVIEW_RESOLVED, case=case, actor=actor)
     elif case.desk == Desk.LOGISTICS:
         on_trigger(trigger=Trigger.LOGISTICS_CLOSED, case=case, actor=actor)
+
+
+def refund_arrived_at(case: Case) -> dt.datetime | None:
+    """When the platform (or an agent) last confirmed that a refund on the case arrived (A3, A9)."""
+    return (
+        CaseEvent.objects.filter(case=case, type=EventType.PAYOUT_SUCCEEDED, after__kind="refund")
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
 def after_case_resolved(*, case: Case, actor) -> None:

@@ -3,12 +3,22 @@
 import datetime as dt
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Case, CaseEvent, EventType, QuickPhrase, Shipment, Status, StoreSettings
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    QuickPhrase,
+    ResponseWait,
+    Shipment,
+    Status,
+    StoreSettings,
+)
 from .roles import is_supervisor
 
 QUEUES = {
@@ -116,14 +126,46 @@ def case_page_url(case: Case) -> str:
     return reverse(DESK_CASE_VIEW[case.desk], args=[case.number])
 
 
-def response_rate(*, since: dt.datetime, agent=None) -> dict:
-    """R1: the share of customer messages answered by a person within the reply deadline, since a moment."""
-    replies = CaseEvent.objects.filter(type=EventType.REPLY, at__gte=since, after__has_key="within_sla")
+def decided_q(due_field: str = "due_at", *, now: dt.datetime) -> tuple[Q, Q]:
+    """R1: which customer waits have a known outcome — answered, ended unanswered, or past their deadline — and which
+    of those a person answered in time. A wait still within its deadline counts nowhere yet."""
+    decided = Q(**{f"{due_field}__isnull": False}) & (
+        Q(answered_at__isnull=False) | Q(ended_at__isnull=False) | Q(**{f"{due_field}__lte": now})
+    )
+    return decided, decided & Q(answered_at__isnull=False, answered_at__lte=F(due_field))
+
+
+def decided_waits(due_field: str = "due_at", *, now: dt.datetime) -> tuple[QuerySet, Q]:
+    decided, met = decided_q(due_field, now=now)
+    return ResponseWait.objects.filter(decided), met
+
+
+def response_rate(*, since: dt.datetime, agent=None, now: dt.datetime | None = None) -> dict:
+    """R1: the share of customer waits since a moment that a person answered within the deadline; a wait nobody
+    answered is a miss, for the case's assignee. `window`: the same as the platform counts it (its daily window,
+    a store setting), given only when it differs from the store-hours figure. One query."""
+    now = now or timezone.now()
+    waits = ResponseWait.objects.filter(started_at__gte=since)
     if agent is not None:
-        replies = replies.filter(actor=agent)
-    counts = replies.aggregate(total=Count("pk"), in_time=Count("pk", filter=Q(after__within_sla=True)))
-    total = counts["total"]
-    return {**counts, "rate": round(100 * counts["in_time"] / total) if total else None}
+        waits = waits.annotate(agent=Coalesce("answered_by", "case__assignee")).filter(agent=agent.pk)
+    decided, met = decided_q("due_at", now=now)
+    window_decided, window_met = decided_q("window_due_at", now=now)
+    counts = waits.aggregate(
+        total=Count("pk", filter=decided),
+        in_time=Count("pk", filter=met),
+        window_total=Count("pk", filter=window_decided),
+        window_in_time=Count("pk", filter=window_met),
+    )
+
+    def rate(total: int, in_time: int) -> dict:
+        return {"total": total, "in_time": in_time, "rate": round(100 * in_time / total) if total else None}
+
+    result = rate(counts["total"], counts["in_time"])
+    if (counts["window_total"], counts["window_in_time"]) != (counts["total"], counts["in_time"]):
+        store = StoreSettings.load()
+        hours = f"{store.r1_window_opens:%H:%M}–{store.r1_window_closes:%H:%M}"
+        result["window"] = rate(counts["window_total"], counts["window_in_time"]) | {"hours": hours}
+    return result
 
 
 def search_phrases(term: str, limit: int = 30) -> list[QuickPhrase]:

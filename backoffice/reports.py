@@ -28,7 +28,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,7 @@ from .models import (
     StaffProfile,
     StoreSettings,
 )
+from .queues import decided_waits
 
 # Ranges longer than this are drawn and listed by week instead of by day.
 MAX_DAILY_BUCKETS = 31
@@ -518,17 +519,39 @@ class AgentRates:
     previous: RateCell
 
 
+R1_DEFINITION = _(
+    "A wait starts at a customer's first unanswered message and ends at the first human answer of any kind (a reply "
+    "or a resolution's message); later messages in the same wait do not move the clock, automatic replies never "
+    "count, and a wait nobody answered is a miss."
+)
+
+
 @dataclass
 class ResponseRates:
     period: Period
     buckets: list[Bucket]
     agents: list[AgentRates]
     store: AgentRates
+    # The same waits as the platform counts them: those starting inside its daily window, timed within it.
+    window: AgentRates | None = None
+    window_hours: str = ""
+    definition: str = str(R1_DEFINITION)
+
+    @property
+    def window_differs(self) -> bool:
+        """Show both figures when the platform's window counts differently from the store's hours."""
+        if self.window is None:
+            return False
+        here, there = self.store.total, self.window.total
+        return (here.total, here.met) != (there.total, there.met)
 
     def csv(self) -> tuple[list[str], list[list]]:
-        header = ["agent", "bucket_first_day", "bucket_last_day", "replies", "within_3_min", "rate_pct"]
+        header = ["agent", "bucket_first_day", "bucket_last_day", "waits", "answered_within_3_min", "rate_pct"]
         rows = []
-        for agent in [*self.agents, self.store]:
+        groups = [*self.agents, self.store]
+        if self.window is not None:
+            groups.append(self.window)
+        for agent in groups:
             for bucket, cell in zip(self.buckets, agent.cells, strict=True):
                 rows.append([agent.label, bucket.first, bucket.last, cell.total, cell.met, _round(cell.rate)])
             rows.append(
@@ -550,46 +573,122 @@ def staff_label(user) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
-def response_rates(period: Period) -> ResponseRates:
-    """R1: per agent and day, the share of customer messages the agent's reply answered within the 3-minute deadline.
+def response_rates(
+    period: Period, *, now: dt.datetime | None = None, store: StoreSettings | None = None
+) -> ResponseRates:
+    """R1: per agent and day, the share of customer waits answered by a person within the deadline (3 minutes of
+    business time); a wait nobody answered is a miss, counted for the case's assignee. Days are the waits' first
+    messages. Also the store's rate as the platform measures it, in its daily window (the store setting).
 
-    Counts the REPLY events that answered a waiting customer (they carry `within_sla`); one query for both periods
-    plus one for the agents' names.
+    One query per measure for both periods, plus one for the agents' names.
     """
+    now = now or timezone.now()
+    store = store or StoreSettings.load()
     previous = period.previous()
     bucket_list = buckets(period)
     index = {day: i for i, bucket in enumerate(bucket_list) for day in _days(bucket)}
-    rows = (
-        CaseEvent.objects.filter(span_q(period, "at"), type=EventType.REPLY, after__has_key="within_sla")
-        .annotate(day=local_day("at"))
-        .values("actor", "day")
-        .annotate(total=Count("pk"), met=Count("pk", filter=Q(after__within_sla=True)))
-        .order_by()
-    )
+
+    def counted(due_field: str):
+        waits, met = decided_waits(due_field, now=now)
+        return (
+            waits.filter(span_q(period, "started_at"))
+            .annotate(day=local_day("started_at"), agent=Coalesce("answered_by", "case__assignee"))
+            .values("agent", "day")
+            .annotate(total=Count("pk"), met=Count("pk", filter=met))
+            .order_by()
+        )
+
+    def new_row(user_id, label=""):
+        return AgentRates(user_id, label, [RateCell() for _ in bucket_list], RateCell(), RateCell())
+
     agents: dict = {}
-    store = AgentRates(None, str(ALL_AGENTS), [RateCell() for _ in bucket_list], RateCell(), RateCell())
+    store_row = new_row(None, str(ALL_AGENTS))
+    window_row = new_row(None, str(_("All agents, platform window")))
 
-    def agent_row(actor_id):
-        if actor_id not in agents:
-            agents[actor_id] = AgentRates(actor_id, "", [RateCell() for _ in bucket_list], RateCell(), RateCell())
-        return agents[actor_id]
-
-    for row in rows:
+    def place(row, rates: list[AgentRates]):
         day = _as_date(row["day"])
-        agent = agent_row(row["actor"])
-        if period.contains(day):
-            agent.cells[index[day]].add(row["total"], row["met"])
-            agent.total.add(row["total"], row["met"])
-            store.cells[index[day]].add(row["total"], row["met"])
-            store.total.add(row["total"], row["met"])
-        elif previous.contains(day):
-            agent.previous.add(row["total"], row["met"])
-            store.previous.add(row["total"], row["met"])
+        for rate in rates:
+            if period.contains(day):
+                rate.cells[index[day]].add(row["total"], row["met"])
+                rate.total.add(row["total"], row["met"])
+            elif previous.contains(day):
+                rate.previous.add(row["total"], row["met"])
+
+    for row in counted("due_at"):
+        if row["agent"] not in agents:
+            agents[row["agent"]] = new_row(row["agent"])
+        place(row, [agents[row["agent"]], store_row])
+    for row in counted("window_due_at"):
+        place(row, [window_row])
     users = get_user_model().objects.in_bulk([pk for pk in agents if pk is not None])
     for actor_id, agent in agents.items():
-        agent.label = staff_label(users.get(actor_id))
+        agent.label = staff_label(users.get(actor_id)) if actor_id is not None else str(_("Unassigned"))
     ordered = sorted((agent for agent in agents.values() if agent.total.total), key=lambda a: (-a.total.total, a.label))
-    return ResponseRates(period=period, buckets=bucket_list, agents=ordered, store=store)
+    return ResponseRates(
+        period=period,
+        buckets=bucket_list,
+        agents=ordered,
+        store=store_row,
+        window=window_row,
+        window_hours=f"{store.r1_window_opens:%H:%M}–{store.r1_window_closes:%H:%M}",
+    )
+
+
+# --- A4: first handling within 1 hour --------------------------------------------------------------------------
+
+
+@dataclass
+class FirstHandlingReport:
+    """A4: applications told "I handle it within 1 hour", by whether they were decided in that time."""
+
+    period: Period
+    within: int = 0
+    late: int = 0  # decided after the deadline
+    overdue: int = 0  # not decided, past the deadline
+    pending: int = 0  # not decided, still in time
+    previous: RateCell = field(default_factory=RateCell)
+
+    @property
+    def due(self) -> int:
+        return self.within + self.late + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        return pct(self.within, self.due)
+
+
+def first_handling(period: Period, *, now: dt.datetime | None = None) -> FirstHandlingReport:
+    """A4: of the applications opened in the period with a first-handling deadline, how many were decided
+    (approved, rejected, resolved, return approved) in time. One query for both periods."""
+    now = now or timezone.now()
+    previous = period.previous()
+    decided_in_time = Q(handled_at__isnull=False, handled_at__lte=F("handle_due"))
+    late = Q(handled_at__isnull=False, handled_at__gt=F("handle_due"))
+    overdue = Q(handled_at__isnull=True, handle_due__lte=now)
+    rows = (
+        Case.objects.filter(handle_due__isnull=False)
+        .filter(span_q(period, "created_at") | span_q(previous, "created_at"))
+        .annotate(day=local_day("created_at"))
+        .values("day")
+        .annotate(
+            within=Count("pk", filter=decided_in_time),
+            late=Count("pk", filter=late),
+            overdue=Count("pk", filter=overdue),
+            total=Count("pk"),
+        )
+        .order_by()
+    )
+    report = FirstHandlingReport(period=period)
+    for row in rows:
+        day = _as_date(row["day"])
+        if period.contains(day):
+            report.within += row["within"]
+            report.late += row["late"]
+            report.overdue += row["overdue"]
+            report.pending += row["total"] - row["within"] - row["late"] - row["overdue"]
+        elif previous.contains(day):
+            report.previous.add(row["within"] + row["late"] + row["overdue"], row["within"])
+    return report
 
 
 # --- L1: shipped within 48 hours --------------------------------------------------------------------------------
@@ -1011,9 +1110,12 @@ class CsatReport:
 
 
 def csat(period: Period) -> CsatReport:
-    """A12: survey answers received in the period: satisfied / neutral / dissatisfied, CSAT per agent of the case.
+    """A12: the surveys sent in the period and their answers: satisfied / neutral / dissatisfied, CSAT per agent of
+    the case.
 
-    Three queries: both periods' totals, surveys sent, and the per-agent split.
+    Answers are counted with the survey they answer (a survey sent on Sunday and answered on Monday belongs to
+    Sunday's period), so the numbers add up: never more answers than surveys sent, and the agents' rows sum to the
+    total. Three queries: both periods' counts, and the per-agent split.
     """
     from surveys.models import Survey
 
@@ -1021,16 +1123,18 @@ def csat(period: Period) -> CsatReport:
     previous = period.previous()
     counts = {}
     for name, span in (("now", period), ("before", previous)):
-        in_span = span.q("answered_at")
+        sent_in = span.q("sent_at")
+        answered = sent_in & Q(answered_at__isnull=False)
         counts.update(
             {
-                f"{name}_answered": Count("pk", filter=in_span),
-                f"{name}_satisfied": Count("pk", filter=in_span & Q(answer=answer.SATISFIED)),
-                f"{name}_neutral": Count("pk", filter=in_span & Q(answer=answer.NEUTRAL)),
-                f"{name}_dissatisfied": Count("pk", filter=in_span & Q(answer=answer.DISSATISFIED)),
+                f"{name}_sent": Count("pk", filter=sent_in),
+                f"{name}_answered": Count("pk", filter=answered),
+                f"{name}_satisfied": Count("pk", filter=answered & Q(answer=answer.SATISFIED)),
+                f"{name}_neutral": Count("pk", filter=answered & Q(answer=answer.NEUTRAL)),
+                f"{name}_dissatisfied": Count("pk", filter=answered & Q(answer=answer.DISSATISFIED)),
             }
         )
-    row = Survey.objects.filter(span_q(period, "answered_at")).aggregate(**counts)
+    row = Survey.objects.filter(span_q(period, "sent_at")).aggregate(**counts)
 
     def pick(name, label):
         return CsatCounts(
@@ -1041,9 +1145,8 @@ def csat(period: Period) -> CsatReport:
             dissatisfied=row[f"{name}_dissatisfied"],
         )
 
-    sent = Survey.objects.filter(period.q("sent_at")).count()
     per_agent = (
-        Survey.objects.filter(period.q("answered_at"))
+        Survey.objects.filter(period.q("sent_at"), answered_at__isnull=False)
         .values("case__assignee", "case__assignee__username", "case__assignee__last_name", "case__assignee__first_name")
         .annotate(
             answered=Count("pk"),
@@ -1074,7 +1177,7 @@ def csat(period: Period) -> CsatReport:
         period=period,
         total=pick("now", ALL_AGENTS),
         previous=pick("before", ALL_AGENTS),
-        sent=sent,
+        sent=row["now_sent"],
         agents=agents,
     )
 
@@ -1189,7 +1292,7 @@ class WorkloadRow:
     waiting: int = 0
     replies_today: int = 0
     on_duty: bool = False
-    answered_today: int = 0  # replies that answered a waiting customer (they count for R1)
+    answered_today: int = 0  # R1: customer waits of today that this person answered or left unanswered
     in_time_today: int = 0
     desks: list[str] = field(default_factory=list)  # the order of by_desk_cells
 
@@ -1254,11 +1357,15 @@ def workload(*, now: dt.datetime | None = None, store: StoreSettings | None = No
     replies = (
         CaseEvent.objects.filter(type=EventType.REPLY, at__gte=today, at__lte=now)
         .values("actor")
-        .annotate(
-            n=Count("pk"),
-            answered=Count("pk", filter=Q(after__has_key="within_sla")),
-            in_time=Count("pk", filter=Q(after__within_sla=True)),
-        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waits, met = decided_waits(now=now)
+    todays_waits = (
+        waits.filter(started_at__gte=today, started_at__lte=now)
+        .annotate(agent=Coalesce("answered_by", "case__assignee"))
+        .values("agent")
+        .annotate(total=Count("pk"), met=Count("pk", filter=met))
         .order_by()
     )
     keys = [desk for desk, _label in desks]
@@ -1286,8 +1393,12 @@ def workload(*, now: dt.datetime | None = None, store: StoreSettings | None = No
     for item in replies:
         if item["actor"] is None:
             continue
-        row = row_for(item["actor"])
-        row.replies_today, row.answered_today, row.in_time_today = item["n"], item["answered"], item["in_time"]
+        row_for(item["actor"]).replies_today = item["n"]
+    for item in todays_waits:
+        if item["agent"] is None:
+            continue
+        row = row_for(item["agent"])
+        row.answered_today, row.in_time_today = item["total"], item["met"]
     if missing:
         # People without a desk role who still hold cases or replied today (a store admin, a former agent).
         for user in get_user_model().objects.filter(pk__in=missing):

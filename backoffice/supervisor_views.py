@@ -139,6 +139,7 @@ def _report_context(period: reports.Period) -> dict:
         "reason_keys": reason_keys,
         "reason_series": reason_series,
         "response": response,
+        "first_handling": reports.first_handling(period),
         "response_chart": columns(
             [(b.label, c.rate) for b, c in zip(response.buckets, response.store.cells, strict=True)],
             scale=100,

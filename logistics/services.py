@@ -16,6 +16,7 @@ from aftersales import services as aftersales
 from backoffice import casework, followups, outbox
 from backoffice.errors import DomainError
 from backoffice.models import (
+    Campaign,
     Case,
     CaseKind,
     Courier,
@@ -28,6 +29,7 @@ from backoffice.models import (
     Status,
     StoreSettings,
     TrackingEvent,
+    Trigger,
 )
 from backoffice.money import format_fen
 
@@ -195,10 +197,18 @@ def contact_courier(
 # --- telling the customer -----------------------------------------------------------------------------------------
 
 
+def wait_coupon_fen() -> int | None:
+    """L3: the coupon promised for waiting is the one the L3 campaign issues — one source of truth for the value.
+    None when no such campaign is active (then no coupon can be promised)."""
+    campaign = Campaign.objects.filter(trigger=Trigger.OUT_OF_STOCK_WAIT, active=True).order_by("pk").first()
+    return campaign.coupon_value_fen if campaign else None
+
+
 def _offer_variables(store: StoreSettings, *, wait_days: int | None = None, coupon_fen: int | None = None) -> dict:
+    coupon_fen = coupon_fen if coupon_fen is not None else wait_coupon_fen()
     return {
         "wait_days": wait_days if wait_days is not None else store.out_of_stock_wait_days,
-        "coupon": format_fen(coupon_fen if coupon_fen is not None else store.out_of_stock_coupon_fen),
+        "coupon": format_fen(coupon_fen) if coupon_fen is not None else "",
     }
 
 
@@ -240,6 +250,11 @@ def offer_out_of_stock_choice(*, case: Case, actor) -> OutOfStockOffer:
     if case.order is None or case.order.status != Order.Status.AWAITING_SHIPMENT:
         raise DomainError(_("The order is no longer awaiting shipment."))
     store = StoreSettings.load()
+    coupon_fen = wait_coupon_fen()
+    if coupon_fen is None:
+        raise DomainError(
+            _("No out-of-stock coupon campaign (L3) is active, so no coupon can be promised; ask the store admin.")
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -247,7 +262,7 @@ def offer_out_of_stock_choice(*, case: Case, actor) -> OutOfStockOffer:
                 case=case,
                 order=case.order,
                 wait_days=store.out_of_stock_wait_days,
-                coupon_fen=store.out_of_stock_coupon_fen,
+                coupon_fen=coupon_fen,
                 offered_by=actor,
                 offered_at=now,
             )

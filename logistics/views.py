@@ -117,6 +117,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "contacts": queries.courier_contacts(case),
         "offers": offers,
         "pending_offer": next((o for o in offers if o.choice == OutOfStockOffer.Choice.PENDING), None),
+        "wait_coupon_fen": services.wait_coupon_fen(),
         "actions": [a for a in casework.available_actions(case) if a.name not in ("resolve", "close")],
         "can_close": case.status in ("new", "in_progress", "waiting", "resolved"),
         "contact_form": forms.CourierContactForm(),

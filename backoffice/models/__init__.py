@@ -10,6 +10,7 @@ from .cases import (
     EventType,
     Priority,
     Reason,
+    ResponseWait,
     Status,
 )
 from .coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
@@ -54,6 +55,7 @@ __all__ = [
     "QuickPhrase",
     "Reason",
     "Shipment",
+    "ResponseWait",
     "Sku",
     "StaffProfile",
     "Status",

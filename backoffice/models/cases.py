@@ -149,6 +149,8 @@ class Case(models.Model):
     awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("reply due"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("handle by"), null=True, blank=True)
+    # A4: "I handle it within 1 hour" — the first handling step of an application, met when it is decided.
+    handle_due = models.DateTimeField(_("first handling due"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
@@ -222,6 +224,8 @@ class EventType(models.TextChoices):
     RESHIPPED = "aftersales.reshipped", _("Reship arranged")
     EXCHANGED = "aftersales.exchanged", _("Exchange arranged")
     REVIEW_TRACKED = "aftersales.review_tracked", _("Review outcome recorded")
+    PAYOUT_SUCCEEDED = "aftersales.payout_succeeded", _("Payout arrived")
+    PAYOUT_FAILED = "aftersales.payout_failed", _("Payout failed")
     DEFECT_OFFERED = "aftersales.defect_offered", _("Small-defect choice offered")
     DEFECT_CHOSEN = "aftersales.defect_chosen", _("Small-defect choice recorded")
     RESHIP_SHIPPED = "aftersales.reship_shipped", _("Reship tracking number sent")
@@ -248,6 +252,50 @@ class EventType(models.TextChoices):
     QA_PHRASE_WARNED = "quality.phrase_warned", _("Reply sent with a warned phrase")
     LOGIN_LOCKED_OUT = "login.locked_out", _("Login locked out")
     LOGIN_UNLOCKED = "login.unlocked", _("Login unlocked")
+
+
+class ResponseWait(models.Model):
+    """R1: one customer wait, from the first unanswered message to the first human answer of any kind.
+
+    Later messages in the same wait do not move its clock; a wait nobody answered is a miss. `due_at` counts the
+    store's business hours; `window_due_at` the platform's measurement window (empty: it started outside it).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="waits", verbose_name=_("case"))
+    started_at = models.DateTimeField(_("customer waiting since"))
+    due_at = models.DateTimeField(_("reply due"))
+    window_due_at = models.DateTimeField(_("reply due (platform window)"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answer = models.CharField(_("answer"), max_length=20, blank=True, help_text=_("reply or resolution"))
+    # Ended without an answer (the case was resolved or closed in silence): a miss.
+    ended_at = models.DateTimeField(_("ended unanswered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer wait")
+        verbose_name_plural = _("customer waits")
+        indexes = [models.Index(fields=["started_at"], name="wait_started")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(answered_at__isnull=True, ended_at__isnull=True),
+                name="wait_one_open_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.ended_at is None
 
 
 class AppendOnlyQuerySet(models.QuerySet):

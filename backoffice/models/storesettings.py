@@ -16,6 +16,13 @@ class StoreSettings(models.Model):
     )
     # R1
     first_response_minutes = models.PositiveIntegerField(_("first human reply within (minutes)"), default=3)
+    # R1 as the platform measures it: first messages inside a daily window, whatever the store's own hours.
+    r1_window_opens = models.TimeField(
+        _("reply-rate window opens"),
+        default=dt.time(8, 0),
+        help_text=_("The platform counts the 3-minute rate only for messages in this daily window."),
+    )
+    r1_window_closes = models.TimeField(_("reply-rate window closes"), default=dt.time(23, 0))
     # L1, L2, L4, L5, L6
     ship_within_hours = models.PositiveIntegerField(_("ship within (hours after payment)"), default=48)
     ship_warning_hours = models.PositiveIntegerField(_("warn before the ship-by deadline (hours)"), default=6)
@@ -60,6 +67,28 @@ class StoreSettings(models.Model):
     small_defect_compensation_fen = models.PositiveIntegerField(_("small-defect compensation (fen)"), default=500)
     refund_handle_hours = models.PositiveIntegerField(_("handle refund applications within (hours)"), default=48)
     return_review_hours = models.PositiveIntegerField(_("review return applications within (hours)"), default=24)
+    exchange_review_hours = models.PositiveIntegerField(_("review exchange applications within (hours)"), default=24)
+    compensation_handle_hours = models.PositiveIntegerField(_("handle compensation cases within (hours)"), default=48)
+    reship_handle_hours = models.PositiveIntegerField(_("handle reship cases within (hours)"), default=48)
+    review_handle_hours = models.PositiveIntegerField(_("handle mid/negative review cases within (hours)"), default=48)
+    # A4
+    first_handling_minutes = models.PositiveIntegerField(
+        _("first handling of an application within (minutes)"),
+        default=60,
+        help_text=_("A4: “I handle it within 1 hour” — told to the customer and kept as a deadline on the case."),
+    )
+    # A3
+    sms_channel = models.BooleanField(
+        _("the messaging gateway sends SMS"),
+        default=False,
+        help_text=_("On: the apology after a refund goes by SMS (to customers with a phone number), else by chat."),
+    )
+    # A9: nothing waits on a click
+    settled_close_hours = models.PositiveIntegerField(
+        _("close settled cases after a quiet period of (hours)"),
+        default=48,
+        help_text=_("A resolved case whose money has arrived and whose customer stayed quiet this long closes itself."),
+    )
     auto_assign = models.BooleanField(
         _("assign new cases automatically"),
         default=False,
@@ -68,10 +97,8 @@ class StoreSettings(models.Model):
     due_soon_minutes = models.PositiveIntegerField(
         _('"due soon" means within (minutes)'), default=120, help_text=_("(assumed) Used by the due-soon queue.")
     )
-    # A9, A10, L3 coupons and follow-up
-    followup_coupon_fen = models.PositiveIntegerField(_("follow-up coupon (fen)"), default=1000)
-    review_coupon_fen = models.PositiveIntegerField(_("negative-review coupon (fen)"), default=1500)
-    out_of_stock_coupon_fen = models.PositiveIntegerField(_("out-of-stock wait coupon (fen)"), default=500)
+    # A9, A10, L3 follow-up
+    # Coupon values live on their campaigns (one source of truth for what is promised and what is issued).
     followup_delay_min_hours = models.PositiveIntegerField(_("follow-up after, at least (hours)"), default=24)
     followup_delay_max_hours = models.PositiveIntegerField(_("follow-up after, at most (hours)"), default=48)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -86,6 +113,8 @@ class StoreSettings(models.Model):
     def clean(self) -> None:
         if self.followup_delay_min_hours > self.followup_delay_max_hours:
             raise ValidationError(_("The follow-up window must start before it ends."))
+        if self.r1_window_opens >= self.r1_window_closes:
+            raise ValidationError(_("The reply-rate window must open before it closes."))
         if self.expected_delivery_days_min > self.expected_delivery_days_max:
             raise ValidationError(_("Expected delivery days: 'from' must not be after 'to'."))
         if self.remote_delivery_days_min > self.remote_delivery_days_max:

@@ -12,12 +12,15 @@ def customer(db) -> Customer:
 
 @pytest.fixture
 def refunded_case(customer, agent):
-    """A refund-only application approved by an agent, still open (resolved) until closed."""
+    """A refund-only application approved by an agent, its refund confirmed by the platform (A9 starts there),
+    still open (resolved) until closed."""
 
     def make(who: Customer | None = None, amount_fen: int = 5990):
         order = make_order(customer=who or customer, shipped=True, tracking_events=5)
         case = aftersales.open_application(kind=CaseKind.REFUND, order=order, amount_fen=amount_fen)
-        return aftersales.approve_refund(case=case, actor=agent)
+        case = aftersales.approve_refund(case=case, actor=agent)
+        aftersales.confirm_payout(payout=case.payouts.get(), succeeded=True)
+        return case
 
     return make
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from backoffice.models import CaseEvent, CaseKind, EventType, Reason
+from backoffice.models import CaseEvent, CaseKind, EventType, Reason, ResponseWait
 from backoffice.reports import Period
 from tests.factories import CaseFactory, shanghai
 
@@ -32,10 +32,25 @@ def make_case(db):
 
 @pytest.fixture
 def reply(db):
-    """reply(agent, at, within=True): an agent's reply to a waiting customer, as reply_to_customer records it."""
+    """reply(agent, at, within=True): an agent's reply to a waiting customer, as reply_to_customer records it: the
+    customer's wait it answered (R1, started 1 or 400 seconds before) and the reply event. within=None: a reply
+    nobody was waiting for."""
 
     def make(actor, at: dt.datetime, within: bool | None = True, case=None):
         after = {} if within is None else {"waited_seconds": 60 if within else 400, "within_sla": within}
+        if within is not None:
+            case = case or CaseFactory(assignee=actor, status="closed", created_at=at, updated_at=at)
+            started = at - dt.timedelta(seconds=after["waited_seconds"])
+            due = started + dt.timedelta(minutes=3)
+            ResponseWait.objects.create(
+                case=case,
+                started_at=started,
+                due_at=due,
+                window_due_at=due,
+                answered_at=at,
+                answered_by=actor,
+                answer="reply",
+            )
         return CaseEvent.objects.create(
             case=case, actor=actor, type=EventType.REPLY, at=at, body="亲，您好~", after=after
         )

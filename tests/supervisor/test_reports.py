@@ -112,9 +112,10 @@ def test_a_case_opened_at_2359_shanghai_time_counts_in_that_day(make_case, now):
     assert result.previous_total == 1
 
 
-def test_a_reply_at_2359_shanghai_counts_on_that_day_not_the_next(agent, reply, now):
-    reply(agent, shanghai(2026, 11, 17, 23, 59), within=True)  # 15:59 UTC on the 17th
-    reply(agent, shanghai(2026, 11, 18, 0, 1), within=False)  # 16:01 UTC on the 17th: the 18th in Shanghai
+def test_a_wait_starting_at_2358_shanghai_counts_on_that_day_not_the_next(agent, reply, now):
+    # R1 counts each wait on the day of its first message; the fixture's waits start 60 s (in time) or 400 s before.
+    reply(agent, shanghai(2026, 11, 17, 23, 59), within=True)  # started 15:58 UTC on the 17th
+    reply(agent, shanghai(2026, 11, 18, 0, 8), within=False)  # started 16:01:20 UTC on the 17th: the 18th here
 
     result = reports.response_rates(LAST_WEEK)
 
