@@ -369,14 +369,14 @@ def submit_review(*, review: Review, reviewer, values: dict[int, tuple[int, str]
             review,
             EventType.QA_REVIEWED,
             reviewer,
-            body=review.note,
-            before={"status": ReviewStatus.PENDING},
+            before={"review_status": ReviewStatus.PENDING},
             after={
-                "status": ReviewStatus.REVIEWED,
+                "review_status": ReviewStatus.REVIEWED,
                 "score": str(score),
                 "critical_failed": critical_failed,
                 "scores": _score_summary(scored),
                 "agent": review.agent.get_username(),
+                "note": review.note,
             },
         )
     return review
@@ -397,9 +397,8 @@ def acknowledge_review(*, review: Review, agent, note: str = "") -> Review:
             review,
             EventType.QA_ACKNOWLEDGED,
             agent,
-            body=review.agent_note,
-            before={"status": ReviewStatus.REVIEWED},
-            after={"status": ReviewStatus.ACKNOWLEDGED},
+            before={"review_status": ReviewStatus.REVIEWED},
+            after={"review_status": ReviewStatus.ACKNOWLEDGED, "note": review.agent_note},
         )
     return review
 
@@ -447,11 +446,11 @@ def dispute_review(*, review: Review, agent, note: str) -> Review:
             review,
             EventType.QA_DISPUTED,
             agent,
-            body=note,
-            before={"status": ReviewStatus.REVIEWED},
+            before={"review_status": ReviewStatus.REVIEWED},
             after={
-                "status": ReviewStatus.DISPUTED,
+                "review_status": ReviewStatus.DISPUTED,
                 "dispute_handler": handler.get_username() if handler else None,
+                "note": note,
             },
         )
     return review
@@ -506,13 +505,13 @@ def resolve_dispute(*, review: Review, supervisor, values: dict[int, tuple[int, 
             review,
             EventType.QA_DISPUTE_RESOLVED,
             supervisor,
-            body=note,
-            before={"status": ReviewStatus.DISPUTED, "score": str(old_score), "scores": old_points},
+            before={"review_status": ReviewStatus.DISPUTED, "score": str(old_score), "scores": old_points},
             after={
-                "status": ReviewStatus.RESOLVED,
+                "review_status": ReviewStatus.RESOLVED,
                 "score": str(score_value),
                 "scores": {s.name: p for s, p, _c in scored},
                 "decision": "upheld" if score_value == old_score else "amended",
+                "note": note,
             },
         )
     return review
@@ -535,7 +534,9 @@ def screen_reply(*, case: Case, body: str, actor, confirmed: bool = False) -> li
             _("This reply needs a confirmation before it is sent. %(rules)s") % {"rules": describe(matches)}
         )
     warnings = [m.as_dict() for m in matches]
-    record_event(case=case, type=EventType.QA_PHRASE_WARNED, actor=actor, body=body, after={"warnings": warnings})
+    record_event(
+        case=case, type=EventType.QA_PHRASE_WARNED, actor=actor, body=describe(matches), after={"warnings": warnings}
+    )
     return warnings
 
 

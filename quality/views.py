@@ -4,17 +4,21 @@ and the reply box's phrase check.
 Thin views: check the role, parse a form, call one service or query, render. Rules live in services.py.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice import queues
 from backoffice.caseactions import form_errors_to_messages
 from backoffice.errors import DomainError
+from backoffice.reports import Period
 from backoffice.roles import Role, require_role
 from backoffice.supervisor_charts import columns, hbars
 from backoffice.supervisor_forms import PeriodForm, period_presets
@@ -219,8 +223,9 @@ def reviews(request: HttpRequest) -> HttpResponse:
 def _period(request: HttpRequest):
     form = PeriodForm(request.GET or None)
     if not form.is_bound:
-        presets = dict(period_presets())
-        period = presets.get(str(_("Last 4 weeks")), form.period())
+        # A team lead's default: the last three weeks and this one so far (reviews of this week show at once).
+        this_week = services.week_of(timezone.localdate())
+        period = Period(this_week - dt.timedelta(days=21), this_week)
     else:
         period = form.period()
         if not form.is_valid():

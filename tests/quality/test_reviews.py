@@ -130,7 +130,7 @@ def test_a_dispute_goes_to_a_supervisor_other_than_the_reviewer(reviewed, agent,
     reviewed.refresh_from_db()
     assert reviewed.status == ReviewStatus.DISPUTED and reviewed.dispute_handler == other
     event = CaseEvent.objects.get(case=reviewed.case, type=EventType.QA_DISPUTED)
-    assert event.body == "买家一直没回复" and event.after["dispute_handler"] == "zhao"
+    assert event.after["note"] == "买家一直没回复" and event.after["dispute_handler"] == "zhao"
 
 
 def test_disputes_are_spread_over_the_other_supervisors(agent, supervisor, closed_case, scorecard):

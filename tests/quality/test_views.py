@@ -15,7 +15,7 @@ from quality import queries, services
 from quality.models import Review, ReviewReason, ReviewStatus
 from tests.factories import AgentFactory, SupervisorFactory, shanghai
 
-from .conftest import LAST_WEEK, THIS_WEEK, full_marks
+from .conftest import LAST_WEEK, NOW, THIS_WEEK, full_marks
 
 pytestmark = pytest.mark.django_db
 
@@ -168,29 +168,24 @@ def test_missed_criteria_count_scores_below_full_marks(now, agent, supervisor, c
     assert all(row.missed == 0 for row in report.rows[1:])
 
 
-def test_qa_beside_r1_and_csat_uses_the_same_weeks(now, agent, supervisor, closed_case, scorecard):
-    from backoffice.models import CaseEvent, EventType
+def test_qa_beside_r1_and_csat_uses_the_same_weeks(agent, supervisor, closed_case, scorecard):
+    import time_machine
+
+    from backoffice import casework
     from surveys.models import Survey
 
-    reviews = make_reviews(agent, closed_case, supervisor, scorecard, n=2, points=[5, 0])
-    CaseEvent.objects.create(
-        case=reviews[0].case,
-        actor=agent,
-        type=EventType.REPLY,
-        at=shanghai(2026, 11, 17, 9, 0),
-        after={"waited_seconds": 60, "within_sla": True},
-    )
-    CaseEvent.objects.create(
-        case=reviews[1].case,
-        actor=agent,
-        type=EventType.REPLY,
-        at=shanghai(2026, 11, 18, 9, 0),
-        after={"waited_seconds": 600, "within_sla": False},
-    )
+    with time_machine.travel(NOW, tick=False):
+        reviews = make_reviews(agent, closed_case, supervisor, scorecard, n=2, points=[5, 0])
+    # R1 through the services: one customer answered within 3 minutes, one after 10 (Tuesday and Wednesday, 10:00).
+    for review, day, minutes in ((reviews[0], 17, 1), (reviews[1], 18, 10)):
+        casework.record_customer_message(case=review.case, body="在吗？", at=shanghai(2026, 11, day, 10, 0))
+        with time_machine.travel(shanghai(2026, 11, day, 10, minutes), tick=False):
+            casework.reply_to_customer(case=review.case, body="亲，在的，马上为您处理~", actor=agent)
     Survey.objects.create(
         case=reviews[0].case, delivery="alone", answer="satisfied", answered_at=shanghai(2026, 11, 19)
     )
-    report = queries.quality_beside(Period(LAST_WEEK, LAST_WEEK))
+    with time_machine.travel(NOW, tick=False):
+        report = queries.quality_beside(Period(LAST_WEEK, LAST_WEEK))
     (row,) = report.agents
     assert row.reviews == 2 and row.qa_score == pytest.approx(float(sum(r.score for r in Review.objects.all()) / 2))
     assert (row.r1_replies, row.r1_rate) == (2, 50.0)
