@@ -176,7 +176,19 @@ class Case(models.Model):
                 fields=["source", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="case_external_once",
-            )
+            ),
+            # A gateway's retries and races open one inquiry per customer and order, not one per delivery. Only new
+            # cases count: no transition leads back to new, so reopening an old inquiry can never conflict.
+            models.UniqueConstraint(
+                fields=["customer", "order"],
+                condition=models.Q(desk="aftersales", kind="inquiry", source="gateway", status="new"),
+                name="case_gateway_inquiry_once",
+            ),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(desk="aftersales", kind="inquiry", source="gateway", status="new", order=None),
+                name="case_gateway_inquiry_no_order_once",
+            ),
         ]
 
     def __str__(self) -> str:
