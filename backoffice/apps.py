@@ -10,13 +10,15 @@ class BackofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
 
         from .defaults import ensure_store_defaults
-        from .lockout import on_user_locked_out
+        from .lockout import on_user_locked_out, on_user_logged_in
         from .roles import ensure_role_groups
 
         # django-axes' hook: a login lock-out goes into the audit log.
         user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.lockout.audit")
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.lockout.clear_own_failures")
 
         # After every app, not only this one: the permissions of later apps exist only once their turn came.
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")

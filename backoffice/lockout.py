@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from .clientip import client_ip
 from .models import CaseEvent, EventType
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,17 @@ def on_user_locked_out(sender, request=None, username=None, ip_address=None, **k
     """django-axes' user_locked_out hook (connected in BackofficeConfig.ready): the lock-out goes into the audit log."""
     path = getattr(request, "path", "") if request is not None else ""
     record_lockout(username=username or "", ip_address=ip_address or "", path=path)
+
+
+def on_user_logged_in(sender, request=None, user=None, **kwargs) -> None:
+    """A successful login clears that username's own failed attempts from that address, and nothing else.
+
+    The other failures counted against the address (guesses at other usernames) stay, so logging in to one's own
+    account between guesses does not reset the count against someone else's.
+    """
+    if request is None or user is None:
+        return
+    AccessAttempt.objects.filter(username=user.get_username(), ip_address=client_ip(request)).delete()
 
 
 def unlock(*, actor, attempts: QuerySet) -> int:

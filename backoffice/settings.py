@@ -167,7 +167,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "backoffice.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# A successful login clears only that username's failures from that address (backoffice.lockout): axes' own reset
+# would clear the whole address, so one valid account could reset the count of guesses against another.
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = False  # backoffice/lockout_admin.py registers the store admins' own, audited, views
 AXES_VERBOSE = False
 

@@ -54,6 +54,24 @@ def test_four_wrong_passwords_do_not_lock(client, wang):
     assert client.session["_auth_user_id"] == str(wang.pk)
 
 
+def test_a_successful_login_clears_the_users_own_failures(client, wang):
+    fail(client, "wang", 4)
+    assert log_in(client, "wang").status_code == 302
+    client.logout()
+
+    assert fail(client, "wang", 4) == [200, 200, 200, 200]
+
+
+def test_logging_in_to_ones_own_account_does_not_reset_the_guesses_from_that_address(client, wang):
+    mallory = AgentFactory(username="mallory")
+    for name in ["a", "b", "c", "d"]:
+        fail(client, name, 1)
+    assert log_in(client, mallory.username).status_code == 302
+    client.logout()
+
+    assert fail(client, "e", 1) == [429]
+
+
 def test_the_limit_is_a_setting(client, wang, settings):
     settings.AXES_FAILURE_LIMIT = 2
 
