@@ -240,6 +240,15 @@ def duration_percentiles(
 # --- A11: after-sales reasons -------------------------------------------------------------------------------------
 
 
+# A11's shares are of after-sales applications that carry a reason: inquiries, reviews and cases without a reason
+# (nothing to fix in a size chart or a courier) are left out of the count and of the denominator.
+APPLICATION_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.RESHIP, CaseKind.COMPENSATION)
+
+
+def applications_with_reason() -> Q:
+    return Q(kind__in=APPLICATION_KINDS) & ~Q(reason="")
+
+
 def reason_label(key: str | None) -> str:
     if not key:
         return str(_("Not recorded"))
@@ -267,6 +276,8 @@ class ReasonShares:
     rows: list[ShareRow]
     total: int
     previous_total: int
+    # After-sales cases of the period left out: inquiries, reviews, and applications without a reason.
+    left_out: int = 0
     # A11: cases the platform stepped into (平台处理中, 平台同意退款 …) in the period, its own line below the reasons.
     intervened: ShareRow | None = None
 
@@ -301,14 +312,15 @@ def platform_interventions(period: Period, *, desk: str = Desk.AFTERSALES, total
 
 
 def reason_shares(period: Period, *, desk: str = Desk.AFTERSALES) -> ReasonShares:
-    """A11: after-sales cases opened in the period by reason, each reason's share and its change in points, and
-    the cases the platform intervened in as a line of their own.
+    """A11: after-sales applications with a reason opened in the period, by reason: each reason's share of them and
+    its change in points, the cases left out (inquiries, reviews, no reason), and the cases the platform intervened
+    in as a line of their own.
 
-    One query for both periods, and one for the interventions.
+    One query for both periods, one for the cases left out, and one for the interventions.
     """
     previous = period.previous()
     rows = (
-        Case.objects.filter(span_q(period, "created_at"), desk=desk)
+        Case.objects.filter(span_q(period, "created_at"), applications_with_reason(), desk=desk)
         .values("reason")
         .annotate(now=Count("pk", filter=period.q("created_at")), before=Count("pk", filter=previous.q("created_at")))
         .order_by()
@@ -328,8 +340,16 @@ def reason_shares(period: Period, *, desk: str = Desk.AFTERSALES) -> ReasonShare
         for key, (now, before) in by_reason.items()
     ]
     result.sort(key=lambda r: (-r.count, -r.previous_count, r.label))
+    left_out = Case.objects.filter(period.q("created_at"), desk=desk).exclude(applications_with_reason()).count()
     intervened = platform_interventions(period, desk=desk, total=total, previous_total=previous_total)
-    return ReasonShares(period=period, rows=result, total=total, previous_total=previous_total, intervened=intervened)
+    return ReasonShares(
+        period=period,
+        rows=result,
+        total=total,
+        previous_total=previous_total,
+        left_out=left_out,
+        intervened=intervened,
+    )
 
 
 @dataclass
@@ -412,7 +432,7 @@ def _breakdown(
     aggregate, which would sort every joined row).
     """
     previous = period.previous()
-    base = Case.objects.filter(span_q(period, "created_at"), desk=desk)
+    base = Case.objects.filter(span_q(period, "created_at"), applications_with_reason(), desk=desk)
     pairs = base.annotate(dim=F(key_field)).values("pk", "dim", "reason", "created_at").distinct().order_by()
     inner, inner_params = pairs.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
