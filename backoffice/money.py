@@ -87,3 +87,25 @@ def parse_yuan(value: object) -> int:
     if extra > len(digits) or coefficient % 10**extra:
         raise MoneyError(_("Use at most two decimals (fen)."), code="decimals")
     return coefficient // 10**extra
+
+
+def parse_fen(value: object) -> int:
+    """An amount already in fen (PDD's after-sales API gives them so): an integer, or its digits as text.
+
+    Refused with a MoneyError like parse_yuan: not a whole number, negative, or more than MAX_FEN."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.startswith("-") and text[1:].isdigit():
+            raise MoneyError(_("The amount cannot be negative."), code="negative")
+        if not (text.isascii() and text.isdigit()) or len(text) > MAX_TEXT:
+            raise MoneyError(_("Enter an amount in fen, a whole number."))
+        value = int(text)
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MoneyError(_("Enter an amount in fen, a whole number."))
+    if value < 0:
+        raise MoneyError(_("The amount cannot be negative."), code="negative")
+    if value > MAX_FEN:
+        raise _too_large()
+    return value

@@ -139,6 +139,19 @@ def money_fen(value: object, *, label: str, required: bool = False) -> int | Non
         raise RowError(message) from None
 
 
+def fen_amount(value: object, *, label: str) -> int | None:
+    """An amount the platform gives in fen (1500 → 1500). Empty → None."""
+    if value is None or (isinstance(value, str) and not text(value)):
+        return None
+    try:
+        return money.parse_fen(value)
+    except money.MoneyError as exc:
+        raise RowError(
+            _("The %(label)s “%(value)s” is refused: %(reason)s")
+            % {"label": label, "value": text(value)[:20], "reason": exc}
+        ) from None
+
+
 def moment(
     value: object, *, label: str, required: bool = False, ahead: dt.timedelta = timestamps.FUTURE_SLACK
 ) -> dt.datetime | None:

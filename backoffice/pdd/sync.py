@@ -147,7 +147,7 @@ def aftersales_row(record: dict) -> aftersales_import.AftersalesRow:
         kind=kind,
         applied_at=parsing.moment(record.get("created_time"), label="created_time", required=True),
         # The after-sales API gives money in fen, unlike the order API.
-        amount_fen=_number(record.get("refund_amount")) if record.get("refund_amount") is not None else None,
+        amount_fen=parsing.fen_amount(record.get("refund_amount"), label="refund_amount"),
         status_text=status.text,
         status_code=status.code,
         reason_text=parsing.text(record.get("after_sales_reason"))[:100],
