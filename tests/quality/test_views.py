@@ -239,3 +239,18 @@ def test_supervisor_list_pages_take_a_bounded_number_of_queries(
 def test_the_agents_list_takes_a_bounded_number_of_queries(busy_week, agent_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert agent_client.get(reverse("quality:mine")).status_code == 200
+
+
+def test_the_queue_filters_by_reason_agent_and_week(now, supervisor_client, agent, agent2, closed_case):
+    payout = Review.objects.create(case=closed_case(agent), agent=agent, week=LAST_WEEK, reasons=["sample", "payout"])
+    sample = Review.objects.create(case=closed_case(agent2), agent=agent2, week=LAST_WEEK, reasons=["sample"])
+    later = Review.objects.create(case=closed_case(agent2), agent=agent2, week=THIS_WEEK, reasons=["manual"])
+
+    def shown(query):
+        html = supervisor_client.get(reverse("quality:queue") + query).content.decode()
+        return {r.pk for r in (payout, sample, later) if r.case.number in html}
+
+    assert shown("?reason=payout") == {payout.pk}
+    assert shown("?reason=sample") == {payout.pk, sample.pk}
+    assert shown(f"?agent={agent2.pk}") == {sample.pk, later.pk}
+    assert shown("?week=2026-11-25") == {later.pk}
