@@ -456,12 +456,17 @@ def test_the_shipping_report_compares_the_platforms_promise_with_our_ship_by(db,
     _promised(day, promise_after=None)  # no promise at all
     _promised(shanghai(2026, 11, 10, 9), promise_after=HOUR)  # the week before
 
-    promise = reports.shipped_on_time(LAST_WEEK).promise
+    result = reports.shipped_on_time(LAST_WEEK)
 
+    promise = result.promise
     assert (promise.promised, promise.earlier) == (4, 2)
     assert promise.earlier_share == 50.0
     assert [o.number for o in promise.examples] == [tight.number, slight.number]
     assert [o.hours_earlier for o in promise.examples] == [24.0, 1.0]
+    header, rows = result.csv()
+    assert header[-2:] == ["with_platform_promise", "platform_promise_earlier"]
+    assert rows[1][-2:] == [4, 2]  # Tuesday 11-17
+    assert rows[-1][-2:] == [4, 2]  # the period
 
 
 def test_the_shipping_report_judges_lateness_by_the_promise(db, now):
