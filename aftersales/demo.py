@@ -11,9 +11,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from backoffice import casework
+from backoffice.businesshours import Calendar
+from backoffice.democlock import replay_at
 from backoffice.models import Case, CaseKind, Order, Priority, Reason, Status
 
 from . import services
+from .models import Payout
 
 DEMO_SOURCE = "demo"
 DEFAULT_CASES = 300
@@ -93,11 +96,15 @@ PLAN = [
 
 
 def seed_cases(*, now: dt.datetime | None = None, rng_seed: int = 2026, count: int = DEFAULT_CASES) -> dict[str, int]:
+    """Each case's story is replayed at the moments it happened (backoffice.democlock): most first replies within
+    the 3 minutes (R1), decisions within the hour (A4), refunds confirmed some hours later, closures after that, so
+    the timelines and last week's reports look like a real store's."""
     now = now or timezone.now()
     have = set(Case.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True))
     if len(have) >= count:
         return {"cases": 0}
     rng = random.Random(rng_seed + 30)
+    calendar = Calendar.for_store()
     agents = list(get_user_model().objects.filter(groups__name="agent").order_by("username"))
     orders = list(
         Order.objects.filter(status__in=[Order.Status.DELIVERED, Order.Status.COMPLETED, Order.Status.SHIPPED])
@@ -113,40 +120,142 @@ def seed_cases(*, now: dt.datetime | None = None, rng_seed: int = 2026, count: i
             continue
         order = orders[index]
         kind, reason, opening, follow_up, reply = SCRIPTS[index % len(SCRIPTS)]
-        # Open cases are recent (some already overdue); settled ones go back up to two weeks.
+        # New cases are the queue's live work (the last hour or two); others go back up to a day and a half; settled
+        # ones up to two weeks, so last week's reports are full.
         if target == "new":
-            age = dt.timedelta(minutes=rng.randint(1, 50 * 60))
+            age = dt.timedelta(minutes=rng.randint(1, 100))
         elif target in ("in_progress", "waiting"):
-            age = dt.timedelta(minutes=rng.randint(30, 40 * 60))
+            age = dt.timedelta(minutes=rng.randint(30, 36 * 60))
         else:
-            age = dt.timedelta(hours=rng.randint(6, 24 * 14))
+            age = dt.timedelta(hours=rng.randint(30, 24 * 14))
         opened_at = now - age
         amount = _amount(rng, kind, order.paid_fen, manual=target in ("new", "in_progress", "waiting"))
-        case = services.open_application(
-            kind=kind,
-            order=order,
-            reason=reason,
-            amount_fen=amount,
-            message=opening,
-            source=DEMO_SOURCE,
-            external_id=external_id,
-            priority=Priority.HIGH if kind == CaseKind.REVIEW else Priority.NORMAL,
-            opened_at=opened_at,
-        )
+        with replay_at(opened_at):
+            case = services.open_application(
+                kind=kind,
+                order=order,
+                reason=reason,
+                amount_fen=amount,
+                message=opening,
+                source=DEMO_SOURCE,
+                external_id=external_id,
+                priority=Priority.HIGH if kind == CaseKind.REVIEW else Priority.NORMAL,
+                opened_at=opened_at,
+            )
         created += 1
+        story = _Story(case=case, rng=rng, calendar=calendar, now=now, at=opened_at)
+        agent = agents[index % len(agents)] if agents and target != "new" else None
         if not case.is_open:
-            continue  # settled by the automation rules (A5)
-        if follow_up:
-            casework.record_customer_message(case=case, body=follow_up, at=opened_at + dt.timedelta(minutes=2))
-        if target == "new":
+            # Approved by the automation rules (A5); a person still answers the customer, and the refund arrives later.
+            if agent is not None:
+                story.first_reply(agent, reply, claim=False)
+            story.settle()
             continue
-        agent = agents[index % len(agents)] if agents else None
         if agent is None:
+            if follow_up and story.later(minutes=(1, 5)):
+                story.customer_writes(follow_up)
             continue
-        casework.claim_case(case=case, agent=agent)
-        casework.reply_to_customer(case=case, body=reply, actor=agent)
-        _advance(case, target, agent, rng)
+        if not story.first_reply(agent, reply):
+            continue
+        if follow_up and story.later(minutes=(1, 8)):
+            story.customer_writes(follow_up)
+        _advance(story, target, agent)
     return {"cases": created}
+
+
+class _Story:
+    """One demo case told at its own moments; each step happens only if its moment has already come."""
+
+    def __init__(self, *, case: Case, rng: random.Random, calendar: Calendar, now: dt.datetime, at: dt.datetime):
+        self.case, self.rng, self.calendar, self.now, self.at = case, rng, calendar, now, at
+
+    def later(self, *, minutes=(0, 0), hours=(0, 0), business: bool = True) -> bool:
+        """Move the story on; False (and no move) when that moment is still in the future."""
+        step = dt.timedelta(minutes=self.rng.uniform(*minutes), hours=self.rng.uniform(*hours))
+        moment = self.calendar.add_business_time(self.at, step) if business else self.at + step
+        if moment >= self.now - dt.timedelta(minutes=1):
+            return False
+        self.at = moment
+        return True
+
+    def customer_writes(self, body: str) -> None:
+        with replay_at(self.at):
+            casework.record_customer_message(case=self.case, body=body, at=self.at)
+
+    def first_reply(self, agent, body: str, *, claim: bool = True) -> bool:
+        # R1: most agents answer within the 3 minutes; about one wait in twelve takes longer.
+        seconds = self.rng.uniform(20, 170) if self.rng.random() < 0.92 else self.rng.uniform(200, 900)
+        if not self.later(minutes=(seconds / 60, seconds / 60)):
+            return False
+        with replay_at(self.at):
+            if claim:
+                casework.claim_case(case=self.case, agent=agent)
+            casework.reply_to_customer(case=self.case, body=body, actor=agent)
+        return True
+
+    def act(self, action, **kwargs) -> bool:
+        """An agent's step a few minutes on (it also answers a customer who wrote meanwhile)."""
+        if not self.later(minutes=(1, 3) if self.case.awaiting_reply_since else (2, 40)):
+            return False
+        with replay_at(self.at):
+            action(case=self.case, **kwargs)
+        return True
+
+    def settle(self) -> None:
+        """The platform confirms the case's payouts some hours after they were requested (A3, A9)."""
+        for payout in Payout.objects.filter(case=self.case, state=Payout.State.REQUESTED).order_by("pk"):
+            if self.later(hours=(1, 20), business=False):
+                with replay_at(self.at):
+                    services.confirm_payout(payout=payout, succeeded=True, at=self.at)
+
+
+def _advance(story: _Story, target: str, agent) -> None:
+    case, rng = story.case, story.rng
+    if target == "in_progress":
+        if case.awaiting_reply_since is not None:
+            story.act(casework.reply_to_customer, body="亲，收到，正在为您核实处理，请稍等~", actor=agent)
+        return
+    if target == "waiting":
+        if case.kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
+            story.act(services.approve_return, actor=agent)
+        else:
+            story.act(casework.transition_case, to=Status.WAITING, actor=agent, note="等待买家提供照片")
+        return
+    if not _resolve(story, agent, rng):
+        return
+    story.settle()
+    if target == "closed" and case.status == Status.RESOLVED and story.later(hours=(2, 30), business=False):
+        with replay_at(story.at):
+            services.close_case(case=case, actor=agent)
+
+
+def _resolve(story: _Story, agent, rng: random.Random) -> bool:
+    case, kind = story.case, story.case.kind
+    if kind == CaseKind.REFUND:
+        if rng.random() < 0.15:
+            return story.act(services.reject_application, actor=agent, reason="商品已签收超过 7 天，且有明显使用痕迹")
+        return story.act(services.approve_refund, actor=agent)
+    if kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
+        if not story.act(services.approve_return, actor=agent):
+            return False
+        # The parcel travels back for a few days.
+        if not story.later(hours=(40, 80), business=False):
+            return False
+        with replay_at(story.at):
+            services.mark_return_received(case=case, actor=agent)
+        return True
+    if kind == CaseKind.COMPENSATION:
+        return story.act(services.compensate, actor=agent)
+    if kind == CaseKind.RESHIP:
+        return story.act(services.reship, actor=agent, note="补寄 1 件，单号稍后同步")
+    if kind == CaseKind.REVIEW:
+        amount = min(500, services.refundable_fen(case.order))
+        if not story.act(services.compensate, actor=agent, amount_fen=amount):
+            return False
+        with replay_at(story.at):
+            services.record_review_outcome(case=case, actor=agent, revised=rng.random() < 0.6)
+        return True
+    return story.act(casework.transition_case, to=Status.RESOLVED, actor=agent, note="已解答")
 
 
 def _amount(rng: random.Random, kind: str, paid_fen: int, *, manual: bool) -> int:
@@ -157,38 +266,3 @@ def _amount(rng: random.Random, kind: str, paid_fen: int, *, manual: bool) -> in
     if paid_fen <= low:
         return paid_fen
     return rng.randint(low, paid_fen) // 10 * 10
-
-
-def _advance(case: Case, target: str, agent, rng: random.Random) -> None:
-    if target == "in_progress":
-        return
-    if target == "waiting":
-        if case.kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
-            services.approve_return(case=case, actor=agent)
-        else:
-            casework.transition_case(case=case, to=Status.WAITING, actor=agent, note="等待买家提供照片")
-        return
-    _resolve(case, agent, rng)
-    if target == "closed" and case.status == Status.RESOLVED:
-        services.close_case(case=case, actor=agent)
-
-
-def _resolve(case: Case, agent, rng: random.Random) -> None:
-    kind = case.kind
-    if kind == CaseKind.REFUND:
-        if rng.random() < 0.15:
-            services.reject_application(case=case, actor=agent, reason="商品已签收超过 7 天，且有明显使用痕迹")
-        else:
-            services.approve_refund(case=case, actor=agent)
-    elif kind in (CaseKind.RETURN, CaseKind.EXCHANGE):
-        services.approve_return(case=case, actor=agent)
-        services.mark_return_received(case=case, actor=agent)
-    elif kind == CaseKind.COMPENSATION:
-        services.compensate(case=case, actor=agent)
-    elif kind == CaseKind.RESHIP:
-        services.reship(case=case, actor=agent, note="补寄 1 件，单号稍后同步")
-    elif kind == CaseKind.REVIEW:
-        services.compensate(case=case, actor=agent, amount_fen=min(500, services.refundable_fen(case.order)))
-        services.record_review_outcome(case=case, actor=agent, revised=rng.random() < 0.6)
-    else:
-        casework.transition_case(case=case, to=Status.RESOLVED, actor=agent, note="已解答")

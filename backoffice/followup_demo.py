@@ -1,22 +1,22 @@
-"""Demo follow-ups: weeks of A9/A10 history (sent, refused by the cap, a few failed messages) for the results page.
+"""Demo follow-ups: two weeks of A9/A10 history (sent, refused by the cap, a few failed messages) for the results page.
 
-Runs after the after-sales demo, whose closed refund cases scheduled their follow-ups for tomorrow. Part of those
-are moved into the past weeks and dispatched by the real dispatcher, so coupons, messages and timelines are real.
-Safe to run again: once coupons exist it does nothing.
+Runs after the after-sales demo, whose refunds arrived at their own moments and scheduled their follow-ups 1–2 days
+later. Those already due are dispatched by the real dispatcher at their due time, so coupons, messages and timelines
+are real and in order. Safe to run again: once coupons exist it does nothing.
 """
 
 import datetime as dt
 import random
+from collections import Counter
 from unittest import mock
 
 from django.utils import timezone
 
 from . import coupons, followups, outbox
 from .businesshours import Calendar
+from .democlock import replay_at
 from .models import Coupon, FollowUp, OutboundMessage
 
-HISTORY_SHARE = 0.7
-HISTORY_WEEKS = 6
 FAILED_MESSAGES = 3
 
 
@@ -25,15 +25,14 @@ def seed_followups(*, now: dt.datetime | None = None, rng_seed: int = 2026) -> d
         return {}
     now = now or timezone.now()
     rng = random.Random(rng_seed)  # noqa: S311 - demo data, not secrets
-    pending = list(FollowUp.objects.filter(state=FollowUp.State.SCHEDULED).order_by("pk"))
-    history = [f for f in pending if rng.random() < HISTORY_SHARE]
-    tz = timezone.get_default_timezone()
-    for followup in history:
-        day = timezone.localdate(now) - dt.timedelta(days=rng.randint(1, 7 * HISTORY_WEEKS - 1))
-        due = dt.datetime.combine(day, dt.time(rng.randint(10, 20), rng.randint(0, 59)), tz)
-        FollowUp.objects.filter(pk=followup.pk).update(due_at=due, triggered_at=due - dt.timedelta(hours=30))
-    # The store is "open" for this catch-up, whatever the hour the demo is seeded at.
-    results = followups.dispatch_due(now=now, limit=len(history) + 1, calendar=Calendar(hours={}))
+    # The demo cases' follow-ups whose time has come are sent at that time (their cases' stories are replayed at
+    # their own moments), so coupons follow the refunds that earned them; the rest stay scheduled.
+    due = FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_at__lte=now).order_by("due_at", "pk")
+    results = Counter()
+    always_open = Calendar(hours={})  # the due time already fell in the store's opening hours
+    for followup_id, due_at in list(due.values_list("pk", "due_at")):
+        with replay_at(due_at):
+            results[followups.dispatch_followup(followup_id, calendar=always_open)] += 1
     messages = list(
         OutboundMessage.objects.filter(followups__isnull=False, state=OutboundMessage.State.PENDING).order_by("pk")
     )

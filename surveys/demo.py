@@ -10,6 +10,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from backoffice.democlock import replay_at
 from backoffice.models import Case, Desk, Status
 
 from . import services
@@ -35,15 +36,22 @@ ANSWERS = [
 
 
 def seed_surveys(*, now: dt.datetime | None = None, rng_seed: int = 2026) -> dict[str, int]:
+    """Surveys go out when their case closed and are answered after that, some minutes to a day later (never before
+    the case closed, never in the future); the rest stay unanswered."""
     now = now or timezone.now()
     counts = {"surveys": 0, "answers": 0, "callbacks": 0, "calls": 0}
     closed = Case.objects.filter(status=Status.CLOSED).exclude(desk=Desk.CALLBACK).select_related("customer")
     for case in closed.filter(survey__isnull=True).order_by("number"):
-        services.after_case_closed(case=case, actor=None)
+        with replay_at(case.closed_at or now):
+            services.after_case_closed(case=case, actor=None)
         counts["surveys"] += Survey.objects.filter(case=case).exists()
     survey_settings = SurveySettings.load()
     for survey in Survey.objects.filter(sent_at__isnull=True).select_related("case"):
-        services.send_survey(survey=survey, survey_settings=survey_settings)
+        # The survey goes out once its case is closed (and, inside a follow-up, when that wait is over).
+        moment = max(filter(None, [survey.case.closed_at, survey.send_after, survey.created_at]))
+        if moment <= now:
+            with replay_at(moment):
+                services.send_survey(survey=survey, survey_settings=survey_settings)
     reasons = {reason.code: reason for reason in SurveyReason.objects.filter(active=True)}
     callbacks_before = CallBack.objects.count()
     unanswered = Survey.objects.filter(answered_at__isnull=True, sent_at__isnull=False).select_related("case")
@@ -53,13 +61,13 @@ def seed_surveys(*, now: dt.datetime | None = None, rng_seed: int = 2026) -> dic
             continue  # this one stays unanswered
         answer, _weight, codes, comments = rng.choices(ANSWERS, weights=[a[1] for a in ANSWERS])[0]
         picked = [reasons[code] for code in rng.sample(codes, k=min(len(codes), rng.randint(1, 2))) if code in reasons]
-        # Spread the answers over the cases' own days so the weekly results have some history.
-        sent_at = min(survey.case.created_at + dt.timedelta(hours=rng.randint(4, 30)), now - dt.timedelta(hours=2))
-        answered_at = min(sent_at + dt.timedelta(minutes=rng.randint(5, 20 * 60)), now - dt.timedelta(minutes=5))
-        Survey.objects.filter(pk=survey.pk).update(sent_at=sent_at)
-        services.answer_survey(
-            survey=survey, answer=answer, reasons=picked, comment=rng.choice(comments), at=answered_at
-        )
+        answered_at = survey.sent_at + dt.timedelta(minutes=rng.randint(5, 20 * 60))
+        if answered_at >= now:
+            continue  # not answered yet
+        with replay_at(answered_at):
+            services.answer_survey(
+                survey=survey, answer=answer, reasons=picked, comment=rng.choice(comments), at=answered_at
+            )
         counts["answers"] += 1
     counts["callbacks"] = CallBack.objects.count() - callbacks_before
     counts["calls"] = _work_some_callbacks(now)
