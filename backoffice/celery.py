@@ -18,6 +18,7 @@ app.conf.beat_schedule = {
     "logistics-tracking": {"task": "logistics.tasks.refresh_tracking", "schedule": 300.0},
     "logistics-notices": {"task": "logistics.tasks.send_proactive_notices", "schedule": 300.0},
     "sweep-followups": {"task": "backoffice.tasks.sweep_followups", "schedule": 60.0},
+    "close-settled-cases": {"task": "aftersales.tasks.close_settled_cases", "schedule": 900.0},
     "send-due-surveys": {"task": "surveys.tasks.send_due_surveys", "schedule": 300.0},
     "expire-coupons": {"task": "backoffice.tasks.expire_coupons", "schedule": crontab(hour=0, minute=10)},
     "pdd-sync": {"task": "backoffice.pdd.tasks.sync_platform", "schedule": 300.0},

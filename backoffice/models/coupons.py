@@ -20,7 +20,8 @@ COUPON_VARIABLES_HELP = _(
 class Trigger(models.TextChoices):
     """What starts a follow-up. The first three are the document's (A9, A10, L3); admins may use the others."""
 
-    AFTERSALES_REFUND_CLOSED = "aftersales_refund_closed", _("After-sales case closed after a refund or return (A9)")
+    # The value keeps its historic name; A9 starts when the refund arrived (the payout's success), not at Close.
+    AFTERSALES_REFUND_CLOSED = "aftersales_refund_closed", _("Refund arrived on an after-sales case (A9)")
     REVIEW_RESOLVED = "review_resolved", _("Mid/negative-review case resolved (A10)")
     OUT_OF_STOCK_WAIT = "out_of_stock_wait", _("Customer accepted to wait for out-of-stock goods (L3)")
     AFTERSALES_CLOSED = "aftersales_closed", _("After-sales case closed, other resolutions")

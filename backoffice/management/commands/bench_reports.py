@@ -29,6 +29,7 @@ from backoffice.models import (
     EventType,
     MessageTemplate,
     Order,
+    ResponseWait,
     Status,
 )
 from backoffice.reports import Period
@@ -200,7 +201,8 @@ class Command(BaseCommand):
         return len(batch)
 
     def ensure_replies(self, per_case: int):
-        """Agents' replies (R1) on the bench cases: `per_case` each, four in five within the 3 minutes."""
+        """Agents' replies (R1) on the bench cases: `per_case` each, four in five within the 3 minutes, each the answer
+        to a customer's wait."""
         agents = list(get_user_model().objects.filter(groups__name="agent").values_list("pk", flat=True))
         if not agents:
             return
@@ -209,7 +211,7 @@ class Command(BaseCommand):
         )
         rng = random.Random(13)  # noqa: S311 - benchmark data
         now = timezone.now()
-        made, batch = 0, []
+        made, batch, waits = 0, [], []
         cases = Case.objects.filter(source=BENCH_SOURCE).values_list("pk", "assignee_id", "created_at")
         for pk, assignee, created in cases.iterator(chunk_size=BATCH):
             if pk in done:
@@ -219,10 +221,24 @@ class Command(BaseCommand):
                 if at > now:
                     break
                 waited = int(rng.expovariate(1 / 100))
+                actor = assignee or rng.choice(agents)
+                started = at - dt.timedelta(seconds=waited)
+                due = started + dt.timedelta(minutes=3)
+                waits.append(
+                    ResponseWait(
+                        case_id=pk,
+                        started_at=started,
+                        due_at=due,
+                        window_due_at=due,
+                        answered_at=at,
+                        answered_by_id=actor,
+                        answer="reply",
+                    )
+                )
                 batch.append(
                     CaseEvent(
                         case_id=pk,
-                        actor_id=assignee or rng.choice(agents),
+                        actor_id=actor,
                         type=EventType.REPLY,
                         at=at,
                         body=REPLY_MARK,
@@ -231,8 +247,10 @@ class Command(BaseCommand):
                 )
             if len(batch) >= BATCH:
                 made += self._insert(CaseEvent, batch)
-                batch = []
+                self._insert(ResponseWait, waits)
+                batch, waits = [], []
         made += self._insert(CaseEvent, batch)
+        self._insert(ResponseWait, waits)
         if made:
             self.stdout.write(f"made {made:,} bench replies")
 
