@@ -12,6 +12,7 @@ class BackofficeConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
+        from .audit_guard import reinstall_after_migrate
         from .defaults import ensure_store_defaults
         from .lockout import on_user_locked_out, on_user_logged_in
         from .roles import ensure_role_groups
@@ -23,6 +24,8 @@ class BackofficeConfig(AppConfig):
         # After every app, not only this one: the permissions of later apps exist only once their turn came.
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")
         post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")
+        # SQLite drops a table's triggers when a migration rebuilds it: the audit guard is put back after each migrate.
+        post_migrate.connect(reinstall_after_migrate, sender=self, dispatch_uid="backoffice.audit_guard")
 
 
 class StoreAdminConfig(AdminConfig):

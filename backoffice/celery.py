@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_success
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
@@ -10,22 +11,55 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["backoffice.importing", "backoffice.pdd"])  # tasks modules inside the project package
 
+DAY = 24 * 60 * 60.0
 # Timed work lives in database rows; beat only wakes the sweepers that claim the due ones.
-app.conf.beat_schedule = {
-    "sweep-outbox": {"task": "backoffice.tasks.sweep_outbox", "schedule": 30.0},
-    "auto-assign": {"task": "backoffice.tasks.auto_assign_cases", "schedule": 60.0},
-    "logistics-sweep": {"task": "logistics.tasks.sweep_exceptions", "schedule": 300.0},
-    "logistics-tracking": {"task": "logistics.tasks.refresh_tracking", "schedule": 300.0},
-    "logistics-notices": {"task": "logistics.tasks.send_proactive_notices", "schedule": 300.0},
-    "sweep-followups": {"task": "backoffice.tasks.sweep_followups", "schedule": 60.0},
-    "close-settled-cases": {"task": "aftersales.tasks.close_settled_cases", "schedule": 900.0},
-    "send-due-surveys": {"task": "surveys.tasks.send_due_surveys", "schedule": 300.0},
-    "expire-coupons": {"task": "backoffice.tasks.expire_coupons", "schedule": crontab(hour=0, minute=10)},
-    "pdd-sync": {"task": "backoffice.pdd.tasks.sync_platform", "schedule": 300.0},
-    # QA-1: last week's review sample, Monday 06:00; a run left waiting for a day is dropped (the next week's comes).
-    "quality-weekly-sample": {
-        "task": "quality.tasks.draw_weekly_sample",
-        "schedule": crontab(hour=6, minute=0, day_of_week=1),
-        "options": {"expires": 24 * 3600},
-    },
+# (entry, task, seconds between runs, schedule when it is not simply every so many seconds)
+PERIODIC: list[tuple[str, str, float, crontab | None]] = [
+    ("sweep-outbox", "backoffice.tasks.sweep_outbox", 30.0, None),
+    ("auto-assign", "backoffice.tasks.auto_assign_cases", 60.0, None),
+    ("logistics-sweep", "logistics.tasks.sweep_exceptions", 300.0, None),
+    ("logistics-tracking", "logistics.tasks.refresh_tracking", 300.0, None),
+    ("logistics-notices", "logistics.tasks.send_proactive_notices", 300.0, None),
+    ("sweep-followups", "backoffice.tasks.sweep_followups", 60.0, None),
+    ("close-settled-cases", "aftersales.tasks.close_settled_cases", 900.0, None),
+    ("send-due-surveys", "surveys.tasks.send_due_surveys", 300.0, None),
+    ("sweep-imports", "backoffice.importing.tasks.sweep_import_jobs", 60.0, None),
+    ("expire-coupons", "backoffice.tasks.expire_coupons", DAY, crontab(hour=0, minute=10)),
+    ("pdd-sync", "backoffice.pdd.tasks.sync_platform", 300.0, None),
+    ("quality-weekly-sample", "quality.tasks.draw_weekly_sample", 7 * DAY, crontab(hour=6, minute=0, day_of_week=1)),
+]
+# Runs that are not worth doing after waiting longer than this (default: most of their interval).
+EXPIRES = {
+    # A weekly sample left waiting for a day is dropped (the next week's comes).
+    "quality-weekly-sample": DAY,
 }
+# Seconds between runs of each entry: /healthz and the supervisors' banner count lateness in these.
+INTERVALS: dict[str, float] = {entry: seconds for entry, _task, seconds, _schedule in PERIODIC}
+TASK_ENTRIES: dict[str, str] = {task: entry for entry, task, _seconds, _schedule in PERIODIC}
+
+
+def expires_after(seconds: float) -> float:
+    """A run still waiting in the broker when the next one is due is dropped: with the workers down, runs do not pile
+    up and then execute back to back (each run does all that is due, so the next one loses nothing)."""
+    return seconds * 0.8
+
+
+app.conf.beat_schedule = {
+    entry: {
+        "task": task,
+        "schedule": schedule or seconds,
+        "options": {"expires": EXPIRES.get(entry, expires_after(seconds))},
+    }
+    for entry, task, seconds, schedule in PERIODIC
+}
+
+
+@task_success.connect(dispatch_uid="backoffice.sweeps.record_run")
+def _record_periodic_run(sender=None, **kwargs) -> None:
+    """Each periodic task that finished is noted with its time (backoffice.sweeps), whoever started it."""
+    entry = TASK_ENTRIES.get(getattr(sender, "name", ""))
+    if entry is None:
+        return
+    from .sweeps import record_run
+
+    record_run(entry)

@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "backoffice.roles.roles_context",
+                "backoffice.context_processors.timed_work",
             ],
             "builtins": ["backoffice.templatetags.backoffice", "template_partials.templatetags.partials"],
         },

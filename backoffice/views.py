@@ -1,5 +1,7 @@
+import logging
+
 from django.contrib import messages
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +14,9 @@ from .caseaccess import find_case_for
 from .phrases import prepare as prepare_phrases
 from .queues import case_page_url, search_phrases
 from .roles import Role, is_agent, is_store_admin, require_role
+from .sweeps import sweep_statuses
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,9 +29,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+    """For the load balancer and monitoring: the database answers and every periodic sweep ran recently.
+
+    503 when the database is down or a sweep missed a few of its runs (a dead beat or dead workers).
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        statuses = sweep_statuses()
+    except DatabaseError:
+        logger.exception("healthz: the database does not answer")
+        return JsonResponse({"ok": False, "database": False}, status=503)
+    late = [status.name for status in statuses if status.late]
+    body = {
+        "ok": not late,
+        "database": True,
+        "late": late,
+        "sweeps": {status.name: status.as_json() for status in statuses},
+    }
+    return JsonResponse(body, status=503 if late else 200)
 
 
 @require_GET

@@ -3,6 +3,7 @@ then imported. Small files run at once; large ones in a Celery task that keeps i
 so the page can be left and come back, and a job whose worker died can be resumed where it stopped.
 """
 
+import datetime as dt
 import logging
 import shutil
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +34,8 @@ BATCH_ROWS = 2000
 INLINE_MAX_BYTES = 256 * 1024
 # A running job that reported no progress for this long lost its worker; it may be resumed.
 STALE_AFTER_SECONDS = 300
+# A queued job whose task has not started it after this long is run by the beat sweep.
+QUEUED_GRACE = dt.timedelta(seconds=60)
 UPLOAD_DIR = "imports"
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xls"}
 
@@ -102,14 +106,43 @@ def create_job(
 
 
 def dispatch(job: ImportJob) -> None:
-    """Run a queued phase: small files now, big ones in the worker once the job row is committed."""
+    """Run a queued phase: small files now, big ones in the worker once the job row is committed.
+
+    The job row is the record, the task only a nudge: when the broker is down the upload still succeeds and the
+    beat sweep (run_queued_jobs) starts the job once a worker runs.
+    """
     if job.file_size <= INLINE_MAX_BYTES:
         run_job(job.pk)
         job.refresh_from_db()
         return
+    transaction.on_commit(lambda: _enqueue(job.pk))
+
+
+def _enqueue(job_id: int) -> None:
+    from backoffice.outbox import enqueue_best_effort
+
     from .tasks import run_import_job
 
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    if not enqueue_best_effort(run_import_job, job_id):
+        logger.warning("import job %s stays queued for the sweep: the broker did not take its task", job_id)
+
+
+def run_queued_jobs(*, now: dt.datetime | None = None, limit: int = 10) -> list[int]:
+    """Beat: run the jobs left queued longer than QUEUED_GRACE (their task was lost, or never sent because the
+    broker was down). run_job claims each with a conditional update, so a job its own task starts meanwhile, or
+    that another sweep took, is not run twice. Returns the ids this sweep ran."""
+    now = now or timezone.now()
+    cutoff = now - QUEUED_GRACE
+    waiting = (
+        ImportJob.objects.filter(state__in=[State.CHECK_QUEUED, State.IMPORT_QUEUED])
+        .filter(Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ran = [job_id for job_id in list(waiting) if _claim_and_run(job_id)]
+    if ran:
+        logger.info("import sweep ran queued job(s) %s", ran)
+    return ran
 
 
 def start_import(*, job: ImportJob, user=None, all_or_nothing: bool | None = None) -> ImportJob:
@@ -125,7 +158,13 @@ def start_import(*, job: ImportJob, user=None, all_or_nothing: bool | None = Non
             _("The check rejected %(count)s row(s); with “all or nothing” the file cannot be imported. Fix them first.")
             % {"count": job.preview[REJECT]}
         )
-    reset = _reset_counts() | {"state": State.IMPORT_QUEUED, "all_or_nothing": all_or_nothing, "message": ""}
+    # heartbeat_at: since when it waits, for the sweep that picks up jobs whose task was lost.
+    reset = _reset_counts() | {
+        "state": State.IMPORT_QUEUED,
+        "all_or_nothing": all_or_nothing,
+        "message": "",
+        "heartbeat_at": timezone.now(),
+    }
     if not ImportJob.objects.filter(pk=job.pk, state=State.CHECKED).update(**reset):
         raise DomainError(_("This import was started already."))
     job.refresh_from_db()
@@ -165,14 +204,20 @@ def _reset_counts() -> dict:
 
 def run_job(job_id: int, *, on_progress: Callable[[int, float], None] | None = None) -> ImportJob:
     """Run the job's queued phase, if nobody else claimed it (a task delivered twice runs once)."""
+    _claim_and_run(job_id, on_progress=on_progress)
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _claim_and_run(job_id: int, *, on_progress: Callable[[int, float], None] | None = None) -> bool:
+    """Claim the queued phase with a conditional update (0 rows: someone else has it) and run it. True if run."""
     now = timezone.now()
     claims = [(State.CHECK_QUEUED, State.CHECKING, True), (State.IMPORT_QUEUED, State.IMPORTING, False)]
     for queued, running, dry_run in claims:
         if ImportJob.objects.filter(pk=job_id, state=queued).update(state=running, started_at=now, heartbeat_at=now):
             job = ImportJob.objects.get(pk=job_id)
             _run_phase(job, dry_run=dry_run, on_progress=on_progress)
-            return ImportJob.objects.get(pk=job_id)
-    return ImportJob.objects.get(pk=job_id)
+            return True
+    return False
 
 
 class _Progress:

@@ -7,3 +7,11 @@ def run_import_job(job_id: int) -> str:
     from . import jobs
 
     return jobs.run_job(job_id).state
+
+
+@shared_task
+def sweep_import_jobs() -> int:
+    """Beat: run uploaded exports left queued (their task lost, or never sent while the broker was down)."""
+    from . import jobs
+
+    return len(jobs.run_queued_jobs())

@@ -20,6 +20,7 @@ from .platform import ImportJob, PlatformCredentials, SyncCursor
 from .staff import StaffProfile
 from .store import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, TrackingEvent, mask_phone
 from .storesettings import BusinessHours, Holiday, StoreSettings
+from .sweeps import SweepRun
 
 __all__ = [
     "AFTER_CLOSURE_TRIGGERS",
@@ -60,6 +61,7 @@ __all__ = [
     "StaffProfile",
     "Status",
     "StoreSettings",
+    "SweepRun",
     "SyncCursor",
     "TrackingEvent",
     "mask_phone",

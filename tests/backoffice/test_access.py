@@ -47,8 +47,9 @@ def test_anonymous_visitor_is_sent_to_login(client, db, path):
 def test_healthz_answers_without_login(client, db):
     response = client.get("/healthz")
 
-    assert response.status_code == 200
-    assert response.json() == {"ok": True}
+    # 503 only says a periodic sweep is late (tests/backoffice/test_timed_work.py); never a login page.
+    assert response.status_code in (200, 503)
+    assert "ok" in response.json()
 
 
 def test_login_page_opens(client, db):

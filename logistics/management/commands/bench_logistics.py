@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from backoffice import audit_guard
 from backoffice.models import Case, CaseEvent, Desk, Order, Shipment
 from logistics import detection
 from logistics.models import Problem, SweepCursor
@@ -87,7 +88,8 @@ class Command(BaseCommand):
             cases = Case.objects.filter(desk=Desk.LOGISTICS, source__in=["detector", "stock"])
             Problem.objects.all()._raw_delete(Problem.objects.db)
             # The timeline is append-only for the app; a scratch benchmark database may drop its own rows.
-            CaseEvent.objects.filter(case__in=cases)._raw_delete(CaseEvent.objects.db)
-            cases._raw_delete(Case.objects.db)
+            with audit_guard.lifted(reason="bench_logistics --reset on a bench database"):
+                CaseEvent.objects.filter(case__in=cases)._raw_delete(CaseEvent.objects.db)
+                cases._raw_delete(Case.objects.db)
             SweepCursor.objects.all().delete()
         self.stdout.write("earlier detected cases removed")

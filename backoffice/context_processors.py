@@ -1,0 +1,19 @@
+"""Template context every page gets."""
+
+from django.utils.functional import SimpleLazyObject
+
+from .roles import is_supervisor
+
+
+def timed_work(request) -> dict:
+    """Supervisors (and store admins) see a banner when a periodic sweep is late; read only if the page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not is_supervisor(user):
+        return {}
+
+    def late():
+        from .sweeps import late_sweeps
+
+        return late_sweeps()
+
+    return {"late_sweeps": SimpleLazyObject(late)}
