@@ -229,6 +229,7 @@ def notify_customer(*, case: Case, actor, template_key: str) -> OutboundMessage:
         )
         if message is None:
             raise DomainError(_("That message template is switched off or missing; ask the store admin."))
+        casework.stop_reply_clock(case=case, actor=actor, answer="message")  # R1: a person told the customer
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         if case.status == Status.NEW:
             casework.transition_case(case=case, to=Status.IN_PROGRESS, actor=actor)
@@ -277,6 +278,7 @@ def offer_out_of_stock_choice(*, case: Case, actor) -> OutOfStockOffer:
                 raise DomainError(
                     _("The out-of-stock message template is switched off or missing; ask the store admin.")
                 )
+            casework.stop_reply_clock(case=case, actor=actor, answer="message", at=now)
             casework.record_event(
                 case=case,
                 type=EventType.CASE_UPDATED,

@@ -92,6 +92,18 @@ def test_a_resolution_message_answers_the_wait(order, agent):
     assert response_rate(since=at(0), agent=agent, now=at(12))["in_time"] == 1
 
 
+def test_a_logistics_message_to_the_customer_answers_the_wait(make_order, agent):
+    from logistics import services as logistics
+
+    order = make_order(status="awaiting_shipment", shipped=False)
+    case = casework.open_case(desk=Desk.LOGISTICS, kind=CaseKind.OUT_OF_STOCK, customer=order.customer, order=order)
+    write(case, "什么时候发货", at(10, 0))
+    with time_machine.travel(at(10, 2), tick=False):
+        logistics.offer_out_of_stock_choice(case=case, actor=agent)
+    wait = ResponseWait.objects.get(case=case)
+    assert (wait.answered_by, wait.answer, wait.answered_at) == (agent, "message", at(10, 2))
+
+
 def test_a_wait_nobody_answered_is_a_miss_for_the_assignee(inquiry, agent):
     write(inquiry, "在吗", at(10, 0))
     assert response_rate(since=at(0), now=at(10, 2)) == {"total": 0, "in_time": 0, "rate": None}  # still in time
@@ -158,6 +170,7 @@ def test_the_r1_report_states_its_definition_and_both_figures(supervisor_client,
         page = supervisor_client.get("/supervisor/reports/?date_from=2026-11-24&date_to=2026-11-24").content.decode()
     assert "a wait nobody answered is a miss" in page
     assert 'data-testid="r1-window"' in page and "Platform window 08:00–23:00" in page
+    assert 'data-testid="a4-first-handling"' in page
 
 
 def test_the_queue_page_shows_the_platform_window_when_it_differs(agent_client, inquiry, agent, settings):
