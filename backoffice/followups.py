@@ -298,6 +298,15 @@ def dispatch_followup(followup_id: int, *, calendar: Calendar | None = None, sto
         return _record_failure(followup_id, exc, now=now)
 
 
+def claim_for_sending(followup_id: int, *, now: dt.datetime) -> bool:
+    """The claim: of two dispatchers only one turns this row from scheduled to sent (False: another one did)."""
+    return bool(
+        FollowUp.objects.filter(pk=followup_id, state=FollowUp.State.SCHEDULED).update(
+            state=FollowUp.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+        )
+    )
+
+
 def _dispatch(followup_id: int, *, now: dt.datetime, calendar: Calendar, store: StoreSettings) -> str:
     due = FollowUp.objects.filter(pk=followup_id, state=FollowUp.State.SCHEDULED, due_at__lte=now)
     if connection.features.has_select_for_update_skip_locked:
@@ -319,11 +328,7 @@ def _dispatch(followup_id: int, *, now: dt.datetime, calendar: Calendar, store: 
     if not campaign.active:
         _close(followup, state=FollowUp.State.CANCELLED, note=_("the campaign is switched off"), now=now)
         return "cancelled"
-    # The claim: of two dispatchers only one turns this row from scheduled to sent.
-    claimed = FollowUp.objects.filter(pk=followup.pk, state=FollowUp.State.SCHEDULED).update(
-        state=FollowUp.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-    )
-    if not claimed:
+    if not claim_for_sending(followup.pk, now=now):
         return "skipped"
     refusal = _refusal(followup, campaign=campaign, now=now)
     if refusal:
