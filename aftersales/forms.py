@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.forms import YuanField
-from backoffice.models import DESK_KINDS, Desk, Order, Reason
+from backoffice.models import DESK_KINDS, Courier, Desk, Order, Reason
 
 
 class AmountForm(forms.Form):
@@ -59,3 +59,10 @@ class NewCaseForm(forms.Form):
         if amount > self.order.paid_fen:
             raise forms.ValidationError(_("More than the customer paid for this order."))
         return amount
+
+
+class ReshipTrackingForm(forms.Form):
+    """A2: the reshipped parcel's courier and tracking number, sent to the customer."""
+
+    courier = forms.ModelChoiceField(label=_("Courier"), queryset=Courier.objects.filter(active=True))
+    tracking_no = forms.CharField(label=_("Tracking number"), max_length=40)

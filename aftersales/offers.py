@@ -63,6 +63,17 @@ def pending_defect_offer(case: Case) -> DefectOffer | None:
     return DefectOffer.objects.filter(case=case, choice=DefectOffer.Choice.PENDING).first()
 
 
+def can_offer_small_defect_choice(case: Case) -> bool:
+    """Whether the case page offers the A2 choice: an open after-sales case about an order, no offer pending."""
+    return (
+        case.is_open
+        and case.kind in DEFECT_KINDS
+        and case.order_id is not None
+        and case.handled_at is None
+        and pending_defect_offer(case) is None
+    )
+
+
 def offer_small_defect_choice(*, case: Case, actor) -> DefectOffer:
     """A2: offer the customer (1) a compensation (the store's 5 yuan) and keep the item, or (2) a free reship with no
     return; the case waits for the answer."""

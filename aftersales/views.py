@@ -19,10 +19,11 @@ from backoffice.caseaccess import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
-from backoffice.models import Case, Desk, StaffProfile, StoreSettings
+from backoffice.models import Case, Courier, Desk, StaffProfile, StoreSettings
+from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.supervisor_forms import BulkAssignForm
 
-from . import forms, services
+from . import forms, offers, services
 from .filters import CaseFilter
 from .tables import CaseTable
 
@@ -90,6 +91,14 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "resolutions": services.available_resolutions(case),
         "refundable_fen": services.refundable_fen(case.order) if case.order else 0,
         "payouts": list(case.payouts.order_by("pk")),
+        # A2: the small-defect choice (offer, then the customer's answer); A8: who pays the return shipping.
+        "defect_offer": offers.pending_defect_offer(case) if case.is_open else None,
+        "can_offer_defect": offers.can_offer_small_defect_choice(case),
+        "shipping_payers": ShippingPayer.choices,
+        "shipping_payer": case.return_shipping_paid_by or REASON_SHIPPING_PAYER.get(case.reason, ShippingPayer.STORE),
+        "reship_couriers": (
+            list(Courier.objects.filter(active=True)) if case.resolution == services.Resolution.RESHIPPED else []
+        ),
     }
 
 
@@ -130,8 +139,22 @@ def _do_action(request: HttpRequest, case: Case, action: str) -> None:
         services.reject_application(case=case, actor=user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Application rejected; the customer was told why."))
     elif action == "approve_return":
-        services.approve_return(case=case, actor=user)
+        services.approve_return(case=case, actor=user, shipping_paid_by=post.get("shipping_paid_by", ""))
         messages.success(request, _("Return approved; the return address was sent."))
+    elif action == "defect_offer":
+        offers.offer_small_defect_choice(case=case, actor=user)
+        messages.success(request, _("The customer was offered the compensation or a free reship."))
+    elif action == "defect_choice":
+        offers.record_defect_choice(case=case, actor=user, choice=post.get("choice", ""))
+        messages.success(request, _("The customer's choice was recorded and carried out."))
+    elif action == "reship_tracking":
+        form = forms.ReshipTrackingForm(post)
+        if not form.is_valid():
+            return form_errors_to_messages(request, form)
+        offers.send_reship_tracking(
+            case=case, actor=user, courier=form.cleaned_data["courier"], tracking_no=form.cleaned_data["tracking_no"]
+        )
+        messages.success(request, _("The tracking number was sent to the customer."))
     elif action in ("reship", "exchange", "close"):
         form = NoteOnlyForm(post)
         if not form.is_valid():

@@ -75,6 +75,9 @@ AFTERSALES = DeskAccess(
         "close",
         "review",
         "payout",
+        "defect_offer",
+        "defect_choice",
+        "reship_tracking",
     },
 )
 LOGISTICS = DeskAccess(
