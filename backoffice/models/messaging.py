@@ -12,7 +12,8 @@ from .store import Customer
 
 TEMPLATE_VARIABLES_HELP = _(
     "Variables: {customer_name} {order_no} {tracking_no} {courier} {amount} {refund_amount} "
-    "{store_name} {return_address} {case_no} {reason}"
+    "{store_name} {return_address} {case_no} {reason} {delivery_days} {ship_within_hours} {compensation} "
+    "{return_shipping}. A quick phrase whose variables a case cannot fill is shown greyed on that case."
 )
 
 
