@@ -175,10 +175,12 @@ def csat_results(date_from: dt.date, date_to: dt.date) -> dict:
         for name, column in DIMENSIONS.items():
             cited[name][cell[f"survey__{column}"]][cell["reason__label"]] += cell["total"]
 
-    results: dict = {
-        "overall": overall,
-        "sent": Survey.objects.filter(sent_at__gte=start, sent_at__lt=end).count(),
-    }
+    # The surveys sent in these dates and how many of those were answered (whenever): the answer rate of a cohort,
+    # which never passes 100 % (the answers above are those received in the dates, to surveys sent at any time).
+    sent = Survey.objects.filter(sent_at__gte=start, sent_at__lt=end).aggregate(
+        sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+    )
+    results: dict = {"overall": overall, "sent": sent["sent"], "sent_answered": sent["answered"]}
     for name in DIMENSIONS:
         rows = list(tables[name].values())
         for row in rows:

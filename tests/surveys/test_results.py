@@ -143,3 +143,14 @@ def test_results_page_query_count_does_not_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = supervisor_client.get(url)
     assert response.context["results"]["overall"].total == 12
+
+
+def test_the_surveys_sent_in_the_dates_are_counted_with_their_own_answers(answers):
+    # Sent on 11-16, answered on 11-17 and 11-24: the seven answers belong to the seven surveys of 11-16.
+    week_a = queries.csat_results(dt.date(2026, 11, 16), dt.date(2026, 11, 16))
+    assert (week_a["sent"], week_a["sent_answered"]) == (7, 7)
+    # The week of 11-23 received four answers but sent only the one still unanswered: 0 of 1, never 4 of 1.
+    week_b = queries.csat_results(dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert week_b["overall"].total == 4
+    assert (week_b["sent"], week_b["sent_answered"]) == (1, 0)
+    assert week_b["sent_answered"] <= week_b["sent"]
