@@ -6,6 +6,7 @@ traditional characters (轉賬). Text and phrases are both normalised the same w
 of the normalised text remembers where it came from, so the warning can quote what the agent actually typed.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -127,6 +128,7 @@ def normalise(text: str) -> Normalised:
     return Normalised("".join(text_out), tuple(s_out), tuple(e_out))
 
 
+@functools.lru_cache(maxsize=1024)
 def pattern_for(phrase: str) -> re.Pattern | None:
     """The regular expression of a phrase: its normalised pieces, with up to GAP characters where it has a *."""
     pieces = [normalise(piece).text for piece in phrase.split("*")]
