@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import audit
+from . import audit, timestamps
 from .forms import staff_users
 from .models import OPEN_STATUSES, Case, CaseEvent, EventType
 from .reports import Period, last_week
@@ -69,10 +69,16 @@ class AuditFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("AS-20261124-0001 or storesettings:1"), "type": "search"}),
     )
     date_from = django_filters.DateFilter(
-        label=_("From"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
     )
     date_to = django_filters.DateFilter(
-        label=_("To"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
     )
     q = django_filters.CharFilter(
         label=_("Text"),
@@ -114,8 +120,19 @@ class AuditFilter(django_filters.FilterSet):
 class PeriodForm(forms.Form):
     """A report's date range in Shanghai days; empty: last week (Monday to Sunday)."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Days outside the window every outside time is held to (year 1, year 9999) are refused, not computed with.
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[timestamps.date_window_validator()],
+    )
 
     def clean(self):
         data = super().clean()
