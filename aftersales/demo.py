@@ -124,7 +124,10 @@ def seed_cases(*, now: dt.datetime | None = None, rng_seed: int = 2026, count: i
         # ones up to two weeks, so last week's reports are full.
         if target == "new":
             age = dt.timedelta(minutes=rng.randint(1, 100))
-        elif target in ("in_progress", "waiting"):
+        elif target == "in_progress":
+            # Mostly being worked on right now, inside the hour the customer was promised (A4); a few older.
+            age = dt.timedelta(minutes=rng.randint(5, 50) if rng.random() < 0.75 else rng.randint(60, 30 * 60))
+        elif target == "waiting":
             age = dt.timedelta(minutes=rng.randint(30, 36 * 60))
         else:
             age = dt.timedelta(hours=rng.randint(30, 24 * 14))

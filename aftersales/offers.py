@@ -20,6 +20,7 @@ SMALL_DEFECT_OFFER = "small_defect_offer"
 RESHIP_SHIPPED = "reship_shipped"
 # Cases on which a small defect can be settled either way: the customer asked for money back or for a fix.
 DEFECT_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.COMPENSATION, CaseKind.RESHIP, CaseKind.INQUIRY)
+DEFECT_REASONS = ("quality", "not_as_described")
 
 
 # --- return shipping ------------------------------------------------------------------------------------------
@@ -64,9 +65,12 @@ def pending_defect_offer(case: Case) -> DefectOffer | None:
 
 
 def can_offer_small_defect_choice(case: Case) -> bool:
-    """Whether the case page offers the A2 choice: an open after-sales case about an order, no offer pending."""
+    """Whether the case page offers the A2 choice: an open, undecided after-sales case about an order and about a
+    defect (a quality reason, "small defect", or a compensation request), no offer pending."""
+    about_a_defect = case.small_defect or case.kind == CaseKind.COMPENSATION or case.reason in DEFECT_REASONS
     return (
         case.is_open
+        and about_a_defect
         and case.kind in DEFECT_KINDS
         and case.order_id is not None
         and case.handled_at is None

@@ -48,3 +48,8 @@ def test_the_reships_tracking_number_is_sent_from_the_page(agent_client, order, 
     act(agent_client, case, "reship_tracking", {"courier": courier.pk, "tracking_no": "YT123456789"})
 
     assert "YT123456789" in OutboundMessage.objects.get(case=case, template_key="reship_shipped").body
+
+
+def test_the_small_defect_choice_is_not_offered_for_a_size_question(agent_client, order):
+    case = services.open_application(kind=CaseKind.INQUIRY, order=order, reason=Reason.SIZE)
+    assert 'data-testid="defect-offer"' not in page(agent_client, case)
