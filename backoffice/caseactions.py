@@ -45,7 +45,11 @@ def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
         form = ReplyForm(post)
         if form.is_valid():
             phrases.reply_with_phrases(
-                case=case, body=form.cleaned_data["body"], actor=user, phrase_ids=form.cleaned_data["phrases"]
+                case=case,
+                body=form.cleaned_data["body"],
+                actor=user,
+                phrase_ids=form.cleaned_data["phrases"],
+                confirm_warnings=form.cleaned_data["confirm_warnings"],
             )
             messages.success(request, _("Reply sent."))
         else:
