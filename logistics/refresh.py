@@ -131,7 +131,9 @@ def refresh_tracking(
                 break
             continue
         failures_in_a_row = 0
-        added = apply_tracking_events(shipment=shipment, events=events)
+        added = apply_tracking_events(
+            shipment=shipment, events=events, estimated_delivery=getattr(events, "estimated_delivery", None)
+        )
         result.new_events += added
         result.updated += 1 if added else 0
         next_at = _next_poll(shipment, now)

@@ -381,11 +381,17 @@ def _customer_refunded(*, case: Case, offer: OutOfStockOffer, actor, now: dt.dat
 # --- tracking -----------------------------------------------------------------------------------------------------
 
 
-def apply_tracking_events(*, shipment: Shipment, events: list[TrackEvent]) -> int:
-    """Store new tracking events (a repeated one is skipped) and move the parcel's state to its latest event.
+def apply_tracking_events(
+    *, shipment: Shipment, events: list[TrackEvent], estimated_delivery: dt.datetime | None = None
+) -> int:
+    """Store new tracking events (a repeated one is skipped) and move the parcel's state to its latest event; keep the
+    courier's delivery estimate when it gives one (A1 is sent the day before it).
 
     Returns how many events were new. The parcel only moves forward in time: an older event never overrides.
     """
+    if estimated_delivery is not None and estimated_delivery != shipment.estimated_delivery_at:
+        Shipment.objects.filter(pk=shipment.pk).update(estimated_delivery_at=estimated_delivery)
+        shipment.estimated_delivery_at = estimated_delivery
     if not events:
         return 0
     with transaction.atomic():

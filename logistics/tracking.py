@@ -32,6 +32,29 @@ class TrackEvent:
     description: str
 
 
+class Track(list):
+    """A parcel's tracking events, oldest first, with the courier's delivery estimate when it gives one (A1)."""
+
+    estimated_delivery: dt.datetime | None = None
+
+
+# kuaidi100 gives its estimate ("arrivalTime") to the hour, sometimes to the second or only the day.
+ESTIMATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H", "%Y-%m-%d")
+
+
+def parse_estimate(text) -> dt.datetime | None:
+    """A courier's delivery estimate in Beijing time; None when absent or not understood."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    for fmt in ESTIMATE_FORMATS:
+        try:
+            naive = dt.datetime.strptime(text.strip(), fmt)  # noqa: DTZ007 - Beijing time, made aware below
+        except ValueError:
+            continue
+        return timezone.make_aware(naive, timezone.get_default_timezone())
+    return None
+
+
 class TrackingError(Exception):
     """The provider could not answer; `retryable` says whether asking again later may help."""
 
@@ -215,7 +238,9 @@ class Kuaidi100Provider:
         if events and body.get("state") is not None and not any("statusCode" in item for item in body["data"]):
             last = events[-1]
             events[-1] = TrackEvent(last.at, kuaidi100_state(body["state"]), last.place, last.description)
-        return events
+        track = Track(events)
+        track.estimated_delivery = parse_estimate(body.get("arrivalTime"))
+        return track
 
 
 # --- fake ------------------------------------------------------------------------------------------------------
