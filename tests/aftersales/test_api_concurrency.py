@@ -107,3 +107,21 @@ def test_twelve_identical_applications_at_once_open_one_case(gateway_token, make
 
         assert sorted(statuses) == [200] * (DELIVERIES - 1) + [201], (round_number, statuses)
         assert Case.objects.filter(order=order).count() == 1
+
+
+def test_a_delivery_that_keeps_losing_its_race_is_asked_to_come_again(client, db, monkeypatch):
+    from aftersales import services
+
+    integration = Integration(name="聊天网关")
+    token = integration.issue_token()
+    integration.save()
+    # As if another delivery of the same message won every round but its row never became visible.
+    monkeypatch.setattr(services, "record_customer_message", lambda **kwargs: None)
+    response = client.post(
+        reverse("api_messages"),
+        json.dumps({"external_id": "m-1", "pdd_user_id": "u-new", "text": "在吗"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()
