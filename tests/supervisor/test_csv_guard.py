@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -84,3 +86,17 @@ def test_report_csv_defuses_a_full_width_formula_in_a_product_name(supervisor_cl
     response = supervisor_client.get(reverse("supervisor:report_csv", args=["products"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][0] == '\'＝HYPERLINK("http://x")'
+
+
+def test_no_export_writes_csv_around_the_guard():
+    """Every CSV the app hands out goes through csvexport.writer (management commands writing test data aside)."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("backoffice", "aftersales", "logistics", "surveys", "quality")
+        for path in (root / app).rglob("*.py")
+        if "management" not in path.parts
+        and path.name != "csvexport.py"
+        and re.search(r"csv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
