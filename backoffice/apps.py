@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +20,16 @@ class BackofficeConfig(AppConfig):
         # django-axes' hook: a login lock-out goes into the audit log.
         user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.lockout.audit")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.lockout.clear_own_failures")
+
+        # A change of the store's settings, hours or holidays is seen by the rest of the request or task that made it.
+        from .models import BusinessHours, Holiday, StoreSettings
+        from .storecache import forget_store_settings
+
+        for model in (StoreSettings, BusinessHours, Holiday):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_store_settings, sender=model, dispatch_uid=f"storecache.{model.__name__}.{signal}"
+                )
 
         # After every app, not only this one: the permissions of later apps exist only once their turn came.
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")

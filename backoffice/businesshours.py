@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from .models import StoreSettings
+from .storecache import is_kept, kept
 
 # A calendar with no opening hours at all would never reach a deadline; past this horizon we give up looking.
 SEARCH_DAYS = 366
@@ -19,7 +20,13 @@ class Calendar:
 
     @classmethod
     def for_store(cls, store: StoreSettings | None = None) -> "Calendar":
-        store = store or StoreSettings.load()
+        """The store's opening hours and holidays, read once per request or task (backoffice.storecache)."""
+        if store is None or is_kept("store_settings", store):
+            return kept("calendar", lambda: cls._read(StoreSettings.load()))
+        return cls._read(store)
+
+    @classmethod
+    def _read(cls, store: StoreSettings) -> "Calendar":
         hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
         for row in store.hours.all():
             hours.setdefault(row.weekday, []).append((row.opens, row.closes))

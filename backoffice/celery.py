@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_success
+from celery.signals import task_postrun, task_prerun, task_success
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
@@ -63,3 +63,18 @@ def _record_periodic_run(sender=None, **kwargs) -> None:
     from .sweeps import record_run
 
     record_run(entry)
+
+
+@task_prerun.connect(dispatch_uid="backoffice.storecache.begin")
+def _begin_store_settings_scope(task_id=None, **kwargs) -> None:
+    """Each task reads the store settings and calendar once (backoffice.storecache)."""
+    from .storecache import begin_task_scope
+
+    begin_task_scope(task_id=task_id)
+
+
+@task_postrun.connect(dispatch_uid="backoffice.storecache.end")
+def _end_store_settings_scope(task_id=None, **kwargs) -> None:
+    from .storecache import end_task_scope
+
+    end_task_scope(task_id=task_id)

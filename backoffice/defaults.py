@@ -6,6 +6,7 @@ Created after migrate when missing; store admins then edit them in Django admin 
 import datetime as dt
 
 from .models import BusinessHours, Campaign, MessageTemplate, StoreSettings, Trigger
+from .storecache import forget_store_settings
 
 DEFAULT_HOURS = [(weekday, dt.time(9, 0), dt.time(23, 0)) for weekday in range(7)]  # (assumed)
 
@@ -130,6 +131,7 @@ def ensure_store_defaults(**kwargs) -> None:
             BusinessHours(settings=store, weekday=day, opens=opens, closes=closes)
             for day, opens, closes in DEFAULT_HOURS
         )
+        forget_store_settings()  # bulk_create sends no post_save
     existing = set(MessageTemplate.objects.values_list("key", flat=True))
     MessageTemplate.objects.bulk_create(
         MessageTemplate(key=key, name=name, body=body)

@@ -36,6 +36,7 @@ from .models import (
 )
 from .roles import Role, ensure_role_groups
 from .shipping import compute_ship_by
+from .storecache import forget_store_settings
 
 # Where the demo serves: `make demo` sets PUBLIC_BASE_URL to the address runserver listens on.
 DEMO_URL = settings.PUBLIC_BASE_URL + "/"
@@ -551,6 +552,7 @@ def ensure_holidays() -> int:
         if day not in existing
     ]
     Holiday.objects.bulk_create(missing)
+    forget_store_settings()  # bulk_create sends no post_save
     return len(missing)
 
 

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.storecache import kept
+
 
 class StoreSettings(models.Model):
     store_name = models.CharField(_("store name"), max_length=60, default="优选生活旗舰店")
@@ -136,6 +138,11 @@ class StoreSettings(models.Model):
 
     @classmethod
     def load(cls) -> "StoreSettings":
+        """The store's settings, read once per request or task (backoffice.storecache; a save is seen at once)."""
+        return kept("store_settings", cls._read)
+
+    @classmethod
+    def _read(cls) -> "StoreSettings":
         obj = cls.objects.filter(pk=1).first()
         if obj is None:
             obj, _created = cls.objects.get_or_create(pk=1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from backoffice.demo import DEFAULT_ORDERS, DEFAULT_RNG_SEED, DEMO_PASSWORD, DEMO_STAFF, DEMO_URL
+from backoffice.storecache import store_settings_scope
 
 # Each step is a function called with the keyword arguments it declares among `now`, `rng_seed` and `orders`;
 # it returns counts of what it created. A step must be idempotent: a second run creates nothing it made before.
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         for path in STEPS:
             step = import_string(path)
             step_started = time.monotonic()
-            with transaction.atomic():
+            with transaction.atomic(), store_settings_scope():
                 created = call_step(step, now=now, rng_seed=seed, orders=orders) or {}
             summary = ", ".join(f"{name} +{count}" for name, count in created.items()) or "nothing new"
             self.stdout.write(f"{path}: {summary} ({time.monotonic() - step_started:.1f} s)")
