@@ -11,10 +11,11 @@ ENV_HELPERS = {"envbool", "envint", "envlist"}
 
 
 def deployed_sources() -> list[Path]:
-    """The Python files that ship: the packages pyproject.toml installs, and manage.py."""
+    """The Python files that ship: the packages pyproject.toml installs, every other package beside them, manage.py."""
     config = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["packages"]["find"]["include"]
-    roots = sorted({pattern.rstrip("*").rstrip(".") for pattern in patterns})
+    packages = {path.parent.name for path in BASE_DIR.glob("*/__init__.py")}
+    roots = sorted({pattern.rstrip("*").rstrip(".") for pattern in patterns} | packages)
     files = [BASE_DIR / "manage.py"]
     for root in roots:
         files.extend(path for path in sorted((BASE_DIR / root).rglob("*.py")) if "migrations" not in path.parts)
