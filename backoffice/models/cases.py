@@ -170,6 +170,12 @@ class Case(models.Model):
             models.Index(fields=["created_at"], name="case_created"),
             models.Index(fields=["customer", "created_at"], name="case_customer"),
             models.Index(fields=["closed_at"], name="case_closed"),
+            # The unassigned queue and take-next read only open cases nobody holds, a small part of the table.
+            models.Index(
+                fields=["desk", "due_at"],
+                name="case_unassigned_open",
+                condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
