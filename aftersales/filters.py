@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import staff_users
+from backoffice.forms import StaffChoiceFilter, staff_users
 from backoffice.models import DESK_KINDS, Case, Desk, Reason, Status
 from backoffice.queues import search_cases
 
@@ -20,7 +20,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
     reason = django_filters.ChoiceFilter(label=_("Reason"), choices=Reason.choices)
-    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=staff_users())
+    assignee = StaffChoiceFilter(label=_("Assignee"), queryset=staff_users())
     opened_after = django_filters.DateFilter(
         label=_("Opened from"),
         field_name="created_at",

@@ -1,5 +1,4 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.models import Case
 from backoffice.money import format_fen
 from backoffice.queues import with_platform_first
+from backoffice.queuetables import case_url
 from backoffice.supervisor_tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
 
 def _case_url(record) -> str:
-    return reverse("aftersales:case", args=[record.number])
+    return case_url(record, "aftersales:case")
 
 
 class CaseTable(tables.Table):

@@ -18,9 +18,10 @@ from backoffice import casepage, casework, queues
 from backoffice.caseaccess import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_to, get_case_for, require_desk
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
 from backoffice.errors import DomainError
-from backoffice.forms import NoteOnlyForm
-from backoffice.models import Case, Courier, Desk, StaffProfile, StoreSettings
+from backoffice.forms import NoteOnlyForm, staff_on_duty
+from backoffice.models import Case, Courier, Desk, StoreSettings
 from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
+from backoffice.queuetables import QueuePaginator
 from backoffice.supervisor_forms import BulkAssignForm
 
 from . import forms, offers, services
@@ -47,17 +48,18 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     )
     supervisor = AFTERSALES.allows(request.user, SUPERVISE)
     table = CaseTable(case_filter.qs, exclude=() if supervisor else ("select",))
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    my_rate, store_rate = queues.response_rates(since=today, agent=request.user)
     context = {
         "queue": queue,
         "queues": visible,
         "filter": case_filter,
         "table": table,
         "queue_label": visible[queue],
-        "my_rate": queues.response_rate(since=today, agent=request.user),
-        "store_rate": queues.response_rate(since=today),
-        "on_duty": StaffProfile.objects.filter(user=request.user, on_duty=True).exists(),
+        "my_rate": my_rate,
+        "store_rate": store_rate,
+        "on_duty": staff_on_duty(request.user),
         "bulk_assign_form": BulkAssignForm() if supervisor else None,
     }
     template = "aftersales/queue.html"

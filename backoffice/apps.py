@@ -31,6 +31,11 @@ class BackofficeConfig(AppConfig):
                     forget_store_settings, sender=model, dispatch_uid=f"storecache.{model.__name__}.{signal}"
                 )
 
+        # django-tables2 reads each render method's signature once, not once per cell.
+        from .queuetables import install_kept_signatures
+
+        install_kept_signatures()
+
         # After every app, not only this one: the permissions of later apps exist only once their turn came.
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")
         post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")

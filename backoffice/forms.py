@@ -1,15 +1,64 @@
 """Forms every desk's case page shares."""
 
+import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import money
+from .models import StaffProfile
 from .phrases import parse_phrase_ids
+from .storecache import kept
 
 
 def staff_users():
     return get_user_model().objects.filter(groups__name__in=["agent", "supervisor"]).distinct().order_by("username")
+
+
+def staff_list() -> list:
+    """The staff cases can be given to, read once per request or task (a queue page's filter and bulk-assign form
+    share it)."""
+    return kept("staff_users", lambda: list(staff_users().select_related("staff_profile")))
+
+
+def staff_on_duty(user) -> bool:
+    """Whether this person is on duty, from the request's staff list when they are on it."""
+    for member in staff_list():
+        if member.pk == user.pk:
+            profile = getattr(member, "staff_profile", None)
+            return bool(profile and profile.on_duty)
+    return StaffProfile.objects.filter(user=user, on_duty=True).exists()
+
+
+class _StaffChoices(ModelChoiceIterator):
+    """Choices from the request's one staff list instead of a query (and a COUNT) per use."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in staff_list():
+            yield self.choice(user)
+
+    def __len__(self) -> int:
+        return len(staff_list()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(staff_list())
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A staff member; the choices come from `staff_list()`, a submitted value is still checked against the database."""
+
+    iterator = _StaffChoices
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", staff_users())
+        super().__init__(**kwargs)
+
+
+class StaffChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
 
 
 class YuanField(forms.CharField):

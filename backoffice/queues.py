@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from .models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
+    Customer,
     QuickPhrase,
     ResponseWait,
     Shipment,
@@ -79,24 +80,29 @@ def queue_counts(*, user, desk: str, store: StoreSettings | None = None) -> dict
     due_soon = dt.timedelta(minutes=store.due_soon_minutes)
     keys = [key for key in visible_queues(user) if key != "all"]
     aggregates = {key: Count("pk", filter=queue_filter(key, user=user, now=now, due_soon=due_soon)) for key in keys}
-    return Case.objects.filter(desk=desk).aggregate(**aggregates)
+    # Every counted queue is of open cases: the closed history (most of the table) is never read.
+    return Case.objects.filter(desk=desk, status__in=OPEN_STATUSES).aggregate(**aggregates)
 
 
 def search_cases(qs: QuerySet, term: str) -> QuerySet:
-    """Order number, tracking number, case number, customer nickname, name or phone."""
+    """Order number (or its beginning), tracking number, case number (any case), customer nickname (contains), name
+    or phone. Each branch is resolved on its own index (an OR across columns of three tables can use none) and the
+    cases are kept by the union of the ids found."""
     term = term.strip()
     if not term:
         return qs
-    tracking = Shipment.objects.filter(order_id=OuterRef("order_id"), tracking_no=term)
-    return qs.filter(
-        Q(number__iexact=term)
-        | Q(order__number=term)
-        | Q(order__number__startswith=term)
-        | Q(customer__nickname__icontains=term)
-        | Q(customer__name=term)
-        | Q(customer__phone=term)
-        | Exists(tracking)
+    customers = Customer.objects.filter(Q(nickname__icontains=term) | Q(name=term) | Q(phone=term)).values("pk")
+    found = (
+        Case.objects.filter(number=term.upper())
+        .values("pk")
+        .union(
+            Case.objects.filter(order__number__startswith=term).values("pk"),
+            Case.objects.filter(order__in=Shipment.objects.filter(tracking_no=term).values("order_id")).values("pk"),
+            Case.objects.filter(customer__in=customers).values("pk"),
+            all=True,
+        )
     )
+    return qs.filter(pk__in=found)
 
 
 def case_detail(number: str) -> Case:
@@ -148,23 +154,35 @@ def response_rate(*, since: dt.datetime, agent=None, now: dt.datetime | None = N
     waits = ResponseWait.objects.filter(started_at__gte=since)
     if agent is not None:
         waits = waits.annotate(agent=Coalesce("answered_by", "case__assignee")).filter(agent=agent.pk)
+    return _rates(waits.aggregate(**_rate_counts(now=now)))
+
+
+def response_rates(*, since: dt.datetime, agent, now: dt.datetime | None = None) -> tuple[dict, dict]:
+    """R1 as `response_rate` gives it, for one agent and for the whole store, in one query (the queue's header)."""
+    now = now or timezone.now()
+    waits = ResponseWait.objects.filter(started_at__gte=since).annotate(agent=Coalesce("answered_by", "case__assignee"))
+    counts = waits.aggregate(**_rate_counts(now=now), **_rate_counts(now=now, only=Q(agent=agent.pk), prefix="mine_"))
+    return _rates(counts, prefix="mine_"), _rates(counts)
+
+
+def _rate_counts(*, now: dt.datetime, only: Q | None = None, prefix: str = "") -> dict:
     decided, met = decided_q("due_at", now=now)
     window_decided, window_met = decided_q("window_due_at", now=now)
-    counts = waits.aggregate(
-        total=Count("pk", filter=decided),
-        in_time=Count("pk", filter=met),
-        window_total=Count("pk", filter=window_decided),
-        window_in_time=Count("pk", filter=window_met),
-    )
+    counted = {"total": decided, "in_time": met, "window_total": window_decided, "window_in_time": window_met}
+    return {f"{prefix}{name}": Count("pk", filter=q & only if only else q) for name, q in counted.items()}
 
+
+def _rates(counts: dict, prefix: str = "") -> dict:
     def rate(total: int, in_time: int) -> dict:
         return {"total": total, "in_time": in_time, "rate": round(100 * in_time / total) if total else None}
 
-    result = rate(counts["total"], counts["in_time"])
-    if (counts["window_total"], counts["window_in_time"]) != (counts["total"], counts["in_time"]):
+    total, in_time = counts[f"{prefix}total"], counts[f"{prefix}in_time"]
+    window_total, window_in_time = counts[f"{prefix}window_total"], counts[f"{prefix}window_in_time"]
+    result = rate(total, in_time)
+    if (window_total, window_in_time) != (total, in_time):
         store = StoreSettings.load()
         hours = f"{store.r1_window_opens:%H:%M}–{store.r1_window_closes:%H:%M}"
-        result["window"] = rate(counts["window_total"], counts["window_in_time"]) | {"hours": hours}
+        result["window"] = rate(window_total, window_in_time) | {"hours": hours}
     return result
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import audit, timestamps
-from .forms import staff_users
+from .forms import StaffChoiceField, staff_users
 from .models import OPEN_STATUSES, Case, CaseEvent, EventType
 from .reports import Period, last_week
 
@@ -26,9 +26,8 @@ class BulkAssignForm(forms.Form):
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Select at least one case first.")},
     )
-    assignee = forms.ModelChoiceField(
+    assignee = StaffChoiceField(
         label=_("Assign selected to"),
-        queryset=get_user_model().objects.none(),
         required=False,
         empty_label=_("— nobody (back to the queue)"),
     )
@@ -36,7 +35,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = Case.objects.filter(status__in=OPEN_STATUSES).select_related("assignee")
-        self.fields["assignee"].queryset = staff_users()
+        self.fields["assignee"].queryset = staff_users()  # checks a submitted value; the choices are staff_list()
         self.fields["assignee"].label_from_instance = _staff_choice_label
         self.fields["cases"].error_messages["invalid_choice"] = _(
             "One of the selected cases is closed or no longer exists. Reload the queue and try again."

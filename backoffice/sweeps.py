@@ -4,8 +4,9 @@ customers notice. The notes are database rows, so they need no Redis and survive
 
 import dataclasses
 import datetime as dt
+import functools
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Min
 from django.utils import timezone
@@ -79,8 +80,14 @@ def record_run(name: str, *, now: dt.datetime | None = None) -> None:
 
 
 def _tracked_since() -> dt.datetime | None:
-    """When this installation started noting sweeps: the migration that made the table was applied."""
-    recorder = MigrationRecorder(connection)
+    """When this installation started noting sweeps: the migration that made the table was applied (read once per
+    database by each process: it does not change)."""
+    return _first_applied(connection.alias, str(connection.settings_dict["NAME"]))
+
+
+@functools.lru_cache(maxsize=8)
+def _first_applied(alias: str, name: str) -> dt.datetime | None:
+    recorder = MigrationRecorder(connections[alias])
     return recorder.migration_qs.filter(app="backoffice").aggregate(first=Min("applied"))["first"]
 
 

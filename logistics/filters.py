@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import staff_users
+from backoffice.forms import StaffChoiceFilter, staff_users
 from backoffice.models import DESK_KINDS, Case, Courier, Desk, Shipment, Status
 from backoffice.queues import search_cases
 
@@ -37,7 +37,7 @@ class LogisticsCaseFilter(django_filters.FilterSet):
         method="filter_age",
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=staff_users())
+    assignee = StaffChoiceFilter(label=_("Assignee"), queryset=staff_users())
 
     class Meta:
         model = Case

@@ -1,15 +1,15 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case
+from backoffice.queuetables import case_url
 
 
 def _case_url(record) -> str:
-    return reverse("logistics:case", args=[record.number])
+    return case_url(record, "logistics:case")
 
 
 class LogisticsCaseTable(tables.Table):

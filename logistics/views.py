@@ -20,6 +20,7 @@ from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StoreSettings
+from backoffice.queuetables import QueuePaginator
 
 from . import detection, forms, queries, services
 from .filters import LogisticsCaseFilter
@@ -43,7 +44,7 @@ def queue(request: HttpRequest, queue: str) -> HttpResponse:
     store = StoreSettings.load()
     case_filter = LogisticsCaseFilter(request.GET, queryset=queries.queue_cases(queue, user=request.user, store=store))
     table = LogisticsCaseTable(case_filter.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
     context = {
         "queue": queue,
         "queues": visible,

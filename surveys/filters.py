@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import staff_users
+from backoffice.forms import StaffChoiceFilter, staff_users
 from backoffice.models import Case, Status
 from backoffice.queues import search_cases
 
@@ -19,7 +19,7 @@ class CallbackFilter(django_filters.FilterSet):
         method="filter_reached",
         choices=[("none", _("Not called yet")), ("yes", _("Reached")), ("no", _("Not reached"))],
     )
-    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=staff_users())
+    assignee = StaffChoiceFilter(label=_("Assignee"), queryset=staff_users())
 
     class Meta:
         model = Case

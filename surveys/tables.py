@@ -5,11 +5,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case
+from backoffice.queuetables import case_url
 from backoffice.templatetags.backoffice import staff_name
 
 
 def _callback_url(record) -> str:
-    return reverse("surveys:callback", args=[record.number])
+    return case_url(record, "surveys:callback")
 
 
 class CallbackTable(tables.Table):

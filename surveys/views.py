@@ -21,6 +21,7 @@ from backoffice.caseactions import form_errors_to_messages, handle_common_action
 from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import OPEN_STATUSES, Case, Desk, Status, StoreSettings
+from backoffice.queuetables import QueuePaginator
 from backoffice.roles import Role, require_role
 
 from . import queries, ratelimit, services
@@ -102,7 +103,7 @@ def callback_queue(request: HttpRequest, queue: str) -> HttpResponse:
         request.GET, queryset=queries.callback_cases(queue, user=request.user, store=store)
     )
     table = CallbackTable(callback_filter.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
     context = {
         "queue": queue,
         "queues": visible,

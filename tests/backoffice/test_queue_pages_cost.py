@@ -1,0 +1,224 @@
+"""Queue pages cost a fixed, small number of queries for every role at any size, and render their rows."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backoffice import queues, queuetables
+from backoffice.models import Case, Desk, Status, StoreSettings
+from tests.factories import AgentFactory, CaseFactory, CustomerFactory, OrderFactory, ShipmentFactory
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 10
+
+
+def _cases(n: int, **kwargs) -> None:
+    agents = AgentFactory.create_batch(2)
+    for i in range(n):
+        CaseFactory(
+            assignee=agents[i % 2] if i % 3 else None, status=Status.IN_PROGRESS if i % 3 else Status.NEW, **kwargs
+        )
+
+
+def _rows(html: str) -> int:
+    return html.count('class="clickable')
+
+
+@pytest.mark.parametrize("queue", ["mine", "unassigned", "due_soon", "overdue", "waiting", "all"])
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_aftersales_queue_pages_need_at_most_ten_queries(
+    request, role, queue, agent, supervisor, django_assert_max_num_queries
+):
+    if queue == "all" and role == "agent":
+        pytest.skip("the all queue is for supervisors")
+    client = request.getfixturevalue(f"{role}_client")
+    _cases(30)
+    for small, size in ((True, 3), (False, 40)):
+        if not small:
+            _cases(size)
+        with django_assert_max_num_queries(MAX_QUERIES):
+            response = client.get(reverse("aftersales:queue", args=[queue]))
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_the_unassigned_queue_renders_its_rows_within_the_budget(
+    request, role, agent, supervisor, django_assert_max_num_queries
+):
+    client = request.getfixturevalue(f"{role}_client")
+    _cases(60)
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = client.get(reverse("aftersales:queue", args=["unassigned"]) + "?page=1").text
+
+    assert _rows(page) == 20  # every third of 60 is unassigned
+
+
+def test_the_supervisors_all_queue_renders_a_full_page_within_the_budget(
+    supervisor_client, django_assert_max_num_queries
+):
+    _cases(40)
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = supervisor_client.get(reverse("aftersales:queue", args=["all"])).text
+
+    assert _rows(page) == 25
+    assert page.count('name="cases"') == 25
+
+
+def test_the_supervisors_queue_reads_the_staff_list_once(supervisor_client, django_assert_max_num_queries):
+    _cases(5)
+
+    with django_assert_max_num_queries(MAX_QUERIES) as captured:
+        supervisor_client.get(reverse("aftersales:queue", args=["all"]))
+
+    staff_reads = [
+        q["sql"] for q in captured.captured_queries if "auth_user_groups" in q["sql"] and "DISTINCT" in q["sql"]
+    ]
+    assert len(staff_reads) == 1
+
+
+@pytest.mark.parametrize("queue", ["mine", "unassigned", "overdue", "all"])
+def test_logistics_queue_pages_need_at_most_ten_queries(
+    agent_client, supervisor_client, queue, django_assert_max_num_queries
+):
+    _cases(40, logistics=True)
+    for client in (agent_client, supervisor_client):
+        if queue == "all" and client is agent_client:
+            continue
+        with django_assert_max_num_queries(MAX_QUERIES):
+            response = client.get(reverse("logistics:queue", args=[queue]))
+        assert response.status_code == 200
+
+
+def test_the_logistics_queue_renders_its_rows_within_the_budget(supervisor_client, django_assert_max_num_queries):
+    _cases(40, logistics=True)
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = supervisor_client.get(reverse("logistics:queue", args=["all"])).text
+
+    assert _rows(page) == 25
+
+
+def test_callback_queue_renders_its_rows_within_the_budget(supervisor_client, django_assert_max_num_queries):
+    _cases(40, callback=True)
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = supervisor_client.get(reverse("surveys:callback_queue", args=["all"])).text
+
+    assert _rows(page) == 25
+
+
+@pytest.mark.parametrize("desk", [Desk.AFTERSALES, Desk.LOGISTICS])
+def test_nav_counts_need_one_query_of_their_own(agent_client, desk, django_assert_max_num_queries):
+    _cases(10, **({"logistics": True} if desk == Desk.LOGISTICS else {}))
+    url = reverse(f"{desk}:nav_counts")
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = agent_client.get(url)
+
+    assert response.status_code == 200
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'data-href="/aftersales/case/([^/]+)/"', html)
+
+
+def test_a_deep_page_shows_the_same_rows_as_a_plain_offset(
+    supervisor_client, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(queuetables, "IDS_FIRST_FROM_ROW", 25)  # from page 2 on
+    _cases(60)
+    url = reverse("aftersales:queue", args=["all"])
+    by_number = sorted(Case.objects.filter(desk=Desk.AFTERSALES).values_list("number", flat=True))
+    supervisor_client.get(url)  # once per process: when this installation began noting sweeps
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page2 = supervisor_client.get(url, {"page": 2, "sort": "number"}).text
+    page3 = supervisor_client.get(url, {"page": 3, "sort": "number"}).text
+
+    assert _numbers(page2) == by_number[25:50]
+    assert _numbers(page3) == by_number[50:60]
+    assert page2.count('class="clickable') == 25
+
+
+def test_the_total_is_capped_and_the_page_says_so(supervisor_client, monkeypatch):
+    monkeypatch.setattr(queuetables, "COUNT_CAP", 30)
+    _cases(40)
+
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = supervisor_client.get(reverse("aftersales:queue", args=["all"])).text
+
+    assert "More than 30 cases" in page
+    assert _rows(page) == 25  # the page itself is full
+
+
+def test_under_the_cap_the_exact_total_is_shown(supervisor_client):
+    _cases(4)
+
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = supervisor_client.get(reverse("aftersales:queue", args=["all"])).text
+
+    assert "More than" not in page
+    assert _rows(page) == 4
+
+
+@pytest.mark.parametrize(
+    "branch", ["case", "case_lower", "order", "order_prefix", "tracking", "nickname", "name", "phone"]
+)
+def test_search_finds_a_case_by_each_branch_alone(agent_client, branch):
+    customer = CustomerFactory(nickname="快乐的小猫咪", name="周杰", phone="13800001111")
+    order = OrderFactory(customer=customer, number="261130-998877665544")
+    ShipmentFactory(order=order, tracking_no="YT7788990011")
+    target = CaseFactory(customer=customer, order=order)
+    CaseFactory.create_batch(3)
+    term = {
+        "case": target.number,
+        "case_lower": target.number.lower(),
+        "order": order.number,
+        "order_prefix": order.number[:10],
+        "tracking": "YT7788990011",
+        "nickname": "小猫",
+        "name": "周杰",
+        "phone": "13800001111",
+    }[branch]
+
+    page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": f" {term} "}).text
+
+    assert _numbers(page) == [target.number]
+
+
+def test_search_without_a_match_finds_nothing(agent_client):
+    CaseFactory.create_batch(3)
+
+    page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": "没有这个人"}).text
+
+    assert _rows(page) == 0
+
+
+def test_nav_counts_leave_closed_cases_out(agent, agent_client):
+    CaseFactory.create_batch(2)
+    CaseFactory.create_batch(5, status=Status.CLOSED, assignee=None)
+    CaseFactory(status=Status.IN_PROGRESS, assignee=agent)
+
+    counts = queues.queue_counts(user=agent, desk=Desk.AFTERSALES)
+
+    assert counts["unassigned"] == 2
+    assert counts["mine"] == 1
+
+
+def test_nav_counts_read_only_open_cases(agent):
+    store = StoreSettings.load()
+    with CaptureQueriesContext(connection) as captured:
+        queues.queue_counts(user=agent, desk=Desk.AFTERSALES, store=store)
+
+    counting = [q["sql"] for q in captured.captured_queries if "backoffice_case" in q["sql"]]
+    assert len(counting) == 1
+    assert re.search(
+        r"WHERE \(?\"backoffice_case\"\.\"desk\" = 'aftersales' AND \"backoffice_case\"\.\"status\" IN", counting[0]
+    )
