@@ -1,6 +1,9 @@
 """The demo step: answered and unanswered surveys on the closed demo cases, and a few call-backs, idempotently."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from backoffice.models import Status
 from surveys.demo import seed_surveys
@@ -12,9 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_surveys_leaves_answered_and_unanswered_surveys_and_call_backs(agent):
     SupervisorFactory(username="supervisor")
-    # Closed before surveys existed: the demo step sends theirs.
+    # Closed two days ago, before surveys existed: the demo step sends theirs at the closing time, answered after it.
+    closed = timezone.now() - dt.timedelta(days=2)
     for _ in range(30):
-        CaseFactory(status=Status.CLOSED, assignee=agent)
+        CaseFactory(status=Status.CLOSED, assignee=agent, created_at=closed - dt.timedelta(hours=5), closed_at=closed)
 
     first = seed_surveys()
 
@@ -23,7 +27,7 @@ def test_seed_surveys_leaves_answered_and_unanswered_surveys_and_call_backs(agen
     assert surveys.filter(answered_at__isnull=True).exists()
     assert CallBack.objects.count() == surveys.filter(answer="dissatisfied").count() == first["callbacks"]
     assert CallAttempt.objects.count() == first["calls"] <= 2
-    assert all(s.answered_at > s.sent_at for s in surveys.filter(answered_at__isnull=False))
+    assert all(s.answered_at > s.sent_at >= closed for s in surveys.filter(answered_at__isnull=False))
 
     again = seed_surveys()
 

@@ -207,7 +207,14 @@ def test_changing_survey_settings_is_audited(admin_client_store, store_admin, db
     pk = SurveySettings.load().pk
     response = admin_client_store.post(
         reverse("admin:surveys_surveysettings_change", args=[pk]),
-        {"enabled": "on", "delivery": "followup", "followup_wait_hours": 72, "valid_days": 7, "callback_hours": 24},
+        {
+            "enabled": "on",
+            "delivery": "followup",
+            "followup_wait_hours": 72,
+            "valid_days": 7,
+            "callback_hours": 24,
+            "callback_retry_hours": 2,
+        },
     )
 
     assert response.status_code == 302
