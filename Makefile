@@ -50,7 +50,7 @@ BENCH_ENV := VAR_DIR=$(CURDIR)/var/bench DATABASE_URL=$(BENCH_DATABASE_URL) \
 	SECRET_KEY=benchmarks-only-key-for-the-throwaway-bench-database-0123456789 PUBLIC_BASE_URL=http://127.0.0.1:8000
 bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
-	$(BENCH_ENV) $(PY) manage.py bench_aftersales --cases 100000
+	$(BENCH_ENV) $(PY) manage.py bench_aftersales --cases 300000 --growth-from 10000
 	$(BENCH_ENV) $(PY) manage.py bench_reports --orders 1000000 --cases 100000
 	$(BENCH_ENV) $(PY) manage.py bench_followups --followups 10000 --workers 2
 	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset
