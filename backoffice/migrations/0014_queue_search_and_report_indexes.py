@@ -3,17 +3,15 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# PostgreSQL only: a case search by the beginning of an order number (LIKE 'x%') and by a part of a nickname
-# (UPPER(nickname) LIKE '%X%', Django's icontains) each use an index of their own.
+# PostgreSQL only: a case search by a part of a nickname (UPPER(nickname) LIKE '%X%', Django's icontains) uses a
+# trigram index. (The beginning of an order number already has one: Django adds a pattern index to unique text fields.)
 SEARCH_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS order_number_prefix ON backoffice_order (number varchar_pattern_ops)",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS customer_nickname_trgm ON backoffice_customer "
     "USING gin (UPPER(nickname::text) gin_trgm_ops)",
 ]
 DROP_SEARCH_INDEXES = [
     "DROP INDEX IF EXISTS customer_nickname_trgm",
-    "DROP INDEX IF EXISTS order_number_prefix",
 ]
 
 
