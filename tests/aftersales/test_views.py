@@ -54,8 +54,8 @@ def _fill_queue(make_order, count):
 def test_queue_page_query_count_does_not_grow_with_rows(agent_client, make_order, django_assert_max_num_queries):
     url = reverse("aftersales:queue", args=["unassigned"])
     _fill_queue(make_order, 3)
-    with django_assert_max_num_queries(12) as small:
-        assert agent_client.get(url).status_code == 200
+    with django_assert_max_num_queries(11) as small:  # measured: 9
+        assert agent_client.get(url).content.count(b'class="clickable') == 3
     _fill_queue(make_order, 22)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = agent_client.get(url)

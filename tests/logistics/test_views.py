@@ -70,8 +70,8 @@ def test_the_queue_link_shows_in_the_top_bar(agent_client, db):
 def test_queue_page_query_count_does_not_grow_with_rows(agent_client, clock, sweep, django_assert_max_num_queries):
     url = reverse("logistics:queue", args=["unassigned"])
     fill(3, sweep)
-    with django_assert_max_num_queries(14) as small:
-        assert agent_client.get(url).status_code == 200
+    with django_assert_max_num_queries(11) as small:  # measured: 9
+        assert agent_client.get(url).content.count(b'class="clickable') == 3
     fill(22, sweep, kind="stalled")
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = agent_client.get(url)

@@ -120,7 +120,7 @@ def test_the_log_page_query_count_does_not_grow_with_rows(supervisor_client, age
             event(at=NOW, actor=agent, case=case, body="备注", before={"status": "new"}, after={"status": "closed"})
 
     add(2)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(9) as small:  # measured: 7
         supervisor_client.get(AUDIT)
     add(60)
     with django_assert_max_num_queries(len(small.captured_queries)):
