@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -123,11 +124,13 @@ def test_refused_action_shows_a_message_and_changes_nothing(agent_client, order)
 
 def test_bad_amount_gets_a_clear_message(agent_client, order):
     case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5000)
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = agent_client.post(
         reverse("aftersales:case_action", args=[case.number, "approve_refund"]), {"amount": "-3"}, follow=True
     )
     assert Case.objects.get(pk=case.pk).status == Status.NEW
     assert response.status_code == 200
+    assert "The amount cannot be negative." in [str(m).split(": ")[-1] for m in response.context["messages"]]
 
 
 def test_approve_refund_view(agent_client, order):
@@ -165,8 +168,18 @@ def test_new_case_refuses_more_than_paid(agent_client, order):
 
 
 def test_unknown_order_lookup_says_so(agent_client, db):
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = agent_client.get(reverse("aftersales:new_case"), {"order_number": "nope"})
     assert response.status_code == 200 and response.context["order"] is None
+    assert '<span class="error">No order with this number.</span>' in response.content.decode()
+
+
+def test_take_next_with_an_empty_queue_says_so(agent_client, db):
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = agent_client.post(reverse("aftersales:take_next"), follow=True)
+
+    assert response.redirect_chain == [(reverse("aftersales:queue", args=["mine"]), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["No unassigned case is waiting. Well done!"]
 
 
 def test_nav_counts(agent_client, agent, make_order):

@@ -122,6 +122,34 @@ def test_customer_who_waits_gets_the_coupon_through_the_followups(stock_case, wo
     assert stock_case.status == Status.IN_PROGRESS and stock_case.due_at == offer.wait_until
 
 
+def test_customer_who_waits_gets_the_promised_coupon_and_its_message(
+    stock_case, worker, clock, django_capture_on_commit_callbacks
+):
+    from backoffice.models import Coupon, FollowUp
+    from backoffice.tasks import sweep_followups
+
+    promised = services.wait_coupon_fen()
+    assert promised
+    services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
+    followup = FollowUp.objects.get(case=stock_case)
+
+    clock.move_to(followup.due_at + MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_followups() == {"sent": 1}
+
+    coupon = Coupon.objects.get(case=stock_case)
+    assert coupon.value_fen == promised and coupon.customer_id == stock_case.customer_id
+    assert coupon.followup_id == followup.pk
+    message = OutboundMessage.objects.get(idempotency_key=f"followup:{followup.pk}")
+    # The customer is told the coupon's own code and value.
+    assert message.customer_id == stock_case.customer_id
+    assert coupon.code in message.body and f"¥{promised / 100:.2f}" in message.body
+    assert CaseEvent.objects.filter(
+        case=stock_case, type=EventType.FOLLOWUP_SENT, target=f"coupon:{coupon.pk}"
+    ).exists()
+
+
 def test_customer_who_takes_the_refund_is_refunded_and_the_case_resolves(stock_case, worker):
     services.offer_out_of_stock_choice(case=stock_case, actor=worker)
 

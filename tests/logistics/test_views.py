@@ -1,6 +1,7 @@
 """The logistics desk's pages: roles, queues and their filters, take-next, and the case page's actions."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -116,9 +117,13 @@ def test_take_next_gives_the_agent_the_most_urgent_case(agent_client, agent, a_c
 
 
 def test_take_next_with_an_empty_queue_says_so(agent_client, db):
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = agent_client.post(reverse("logistics:take_next"), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("logistics:queue", args=["mine"])
+    assert [str(m) for m in response.context["messages"]] == [
+        "No unassigned logistics exception is waiting. Well done!"
+    ]
 
 
 def test_case_page_shows_the_problem_and_the_parcel(agent_client, a_case):
