@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-pyproject
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test lint messages install bench
+.PHONY: demo test lint messages install bench mutate
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,10 @@ bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py bench_followups --followups 10000 --workers 2
 	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset
 	$(BENCH_ENV) $(PY) manage.py bench_import
+
+# Mutation testing of the modules that hold the store's rules and the claims ([tool.mutmut] in pyproject.toml):
+# slow, so not in CI; run it before resolving an issue that touches them. Prints the mutants no test killed.
+# `make mutate MUTANTS='backoffice.businesshours.*'` tries only some; mutants/ keeps results between runs.
+mutate: $(STAMP)
+	$(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut results
