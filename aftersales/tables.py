@@ -3,12 +3,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.models import Case
+from backoffice.models import Case, CaseKind, Reason, Status
 from backoffice.money import format_fen
 from backoffice.queues import with_platform_first
 from backoffice.queuetables import case_url
 from backoffice.supervisor_tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
+
+KIND_LABELS = dict(CaseKind.choices)
+REASON_LABELS = dict(Reason.choices)
+STATUS_LABELS = dict(Status.choices)
 
 
 def _case_url(record) -> str:
@@ -19,12 +23,14 @@ class CaseTable(tables.Table):
     # Supervisors tick rows for bulk assignment (templates/supervisor/bulk_assign.html); agents' tables exclude it.
     select = bulk_select_column()
     number = tables.Column(verbose_name=_("Case"), linkify=lambda record: _case_url(record))
-    kind = tables.Column(verbose_name=_("Kind"))
+    # Choice columns read the row itself (accessor "pk"): django-tables2 would otherwise build the field's choices
+    # for every cell before the render method looks the label up again.
+    kind = tables.Column(verbose_name=_("Kind"), accessor="pk", order_by=("kind",))
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__nickname",), default="—")
     order = tables.Column(verbose_name=_("Order no."), order_by=("order__number",), default="—")
     amount_fen = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
-    reason = tables.Column(verbose_name=_("Reason"))
-    status = tables.Column(verbose_name=_("Status"))
+    reason = tables.Column(verbose_name=_("Reason"), accessor="pk", order_by=("reason",))
+    status = tables.Column(verbose_name=_("Status"), accessor="pk", order_by=("status",))
     due_at = tables.Column(verbose_name=_("SLA"))
     assignee = tables.Column(verbose_name=_("Assignee"), order_by=("assignee__username",), default="—")
     created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="m-d H:i")
@@ -91,13 +97,13 @@ class CaseTable(tables.Table):
         return format_fen(value) if value else "—"
 
     def render_reason(self, record):
-        return record.get_reason_display() or "—"
+        return REASON_LABELS.get(record.reason) or "—"
 
     def render_kind(self, record):
-        return record.get_kind_display()
+        return KIND_LABELS.get(record.kind, record.kind)
 
     def render_status(self, record):
-        return format_html('<span class="badge badge-{}">{}</span>', record.status, record.get_status_display())
+        return format_html('<span class="badge badge-{}">{}</span>', record.status, STATUS_LABELS.get(record.status))
 
     def render_due_at(self, record):
         if not record.is_open or record.due_at is None:

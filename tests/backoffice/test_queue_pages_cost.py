@@ -7,9 +7,11 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from backoffice import queues, queuetables
-from backoffice.models import Case, Desk, Status, StoreSettings
+from backoffice.models import Case, CaseKind, Desk, Reason, Status, StoreSettings
 from tests.factories import AgentFactory, CaseFactory, CustomerFactory, OrderFactory, ShipmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +224,20 @@ def test_nav_counts_read_only_open_cases(agent):
     assert re.search(
         r"WHERE \(?\"backoffice_case\"\.\"desk\" = 'aftersales' AND \"backoffice_case\"\.\"status\" IN", counting[0]
     )
+
+
+def test_a_row_shows_its_kind_reason_and_status_labels_and_sorts_by_them(supervisor_client):
+    CaseFactory(kind=CaseKind.RETURN, reason=Reason.SIZE, status=Status.IN_PROGRESS)
+    CaseFactory(kind=CaseKind.REFUND, reason="", status=Status.NEW)
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("aftersales:queue", args=["all"])
+
+    page = supervisor_client.get(url).text
+    by_kind = supervisor_client.get(url, {"sort": "kind"}).text
+
+    with translation.override("en"):
+        for label in (CaseKind.RETURN.label, Reason.SIZE.label, Status.IN_PROGRESS.label, CaseKind.REFUND.label):
+            assert f">{escape(label)}</" in page
+    assert '<span class="badge badge-in_progress">' in page
+    kinds = re.findall(r"badge-(new|in_progress)", by_kind)
+    assert kinds == ["new", "in_progress"]  # refund sorts before return
