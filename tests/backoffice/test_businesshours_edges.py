@@ -13,6 +13,7 @@ import pytest
 
 from backoffice.businesshours import Calendar, next_open_text
 from backoffice.models import StoreSettings
+from backoffice.storecache import store_settings_scope
 from tests.factories import shanghai
 
 MINUTES = dt.timedelta(minutes=1)
@@ -76,14 +77,33 @@ def test_business_time_between_counts_a_worked_saturday(make_weekday_calendar):
 
 
 @pytest.mark.django_db
-def test_the_r1_window_is_the_stores_daily_window_every_day_without_holidays():
+def test_the_r1_window_is_the_given_stores_daily_window_every_day_without_holidays():
     store = StoreSettings.load()
-    store.r1_window_opens, store.r1_window_closes = dt.time(8, 0), dt.time(23, 0)
+    store.r1_window_opens, store.r1_window_closes = dt.time(7, 0), dt.time(22, 0)  # not saved: this store is used
     calendar = Calendar.r1_window(store)
-    assert calendar.hours == dict.fromkeys(range(7), ((dt.time(8, 0), dt.time(23, 0)),))
+    assert calendar.hours == dict.fromkeys(range(7), ((dt.time(7, 0), dt.time(22, 0)),))
     assert not calendar.closed_days and not calendar.worked_days
-    assert calendar.is_open(shanghai(2026, 11, SATURDAY, 8, 0))
-    assert not calendar.is_open(shanghai(2026, 11, SATURDAY, 23, 0))
+    assert calendar.is_open(shanghai(2026, 11, SATURDAY, 7, 0))
+    assert not calendar.is_open(shanghai(2026, 11, SATURDAY, 22, 0))
+
+
+@pytest.mark.django_db
+def test_inside_a_scope_the_kept_stores_calendar_is_read_once(django_assert_num_queries):
+    with store_settings_scope():
+        store = StoreSettings.load()
+        first = Calendar.for_store(store)
+        with django_assert_num_queries(0):
+            assert Calendar.for_store(store) is first
+            assert Calendar.for_store() is first
+
+
+def test_a_worked_day_opens_with_mondays_hours_not_tuesdays():
+    calendar = Calendar(
+        hours={0: ((dt.time(9, 0), dt.time(12, 0)),), 1: ((dt.time(14, 0), dt.time(18, 0)),)},
+        worked_days=frozenset({dt.date(2026, 11, SATURDAY)}),
+    )
+    assert calendar.is_open(shanghai(2026, 11, SATURDAY, 10, 0))
+    assert not calendar.is_open(shanghai(2026, 11, SATURDAY, 15, 0))
 
 
 @pytest.mark.django_db
