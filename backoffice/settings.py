@@ -248,6 +248,9 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker takes one message per poll: a 1 s poll makes the demo's first few hundred messages queue up
+        # for minutes, long enough for the periodic sweeps behind them to expire and /healthz to call them late.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
