@@ -97,10 +97,17 @@ def test_claiming_a_case_closed_since_the_page_was_read_is_refused(agent):
     stale = casework.Case.objects.get(pk=case.pk)
     casework.Case.objects.filter(pk=case.pk).update(status=Status.CLOSED)
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Another agent took this case first"):
         casework.claim_case(case=stale, agent=agent)
     case.refresh_from_db()
     assert case.assignee is None
+
+
+def test_a_closed_case_cannot_be_claimed(agent):
+    case = CaseFactory(status=Status.CLOSED)
+    with pytest.raises(DomainError, match=r"^Only open cases can be taken\.$"):
+        casework.claim_case(case=case, agent=agent)
+    assert not CaseEvent.objects.filter(case=case, type=EventType.CASE_CLAIMED).exists()
 
 
 def test_a_transition_from_a_stale_status_is_refused(agent):
