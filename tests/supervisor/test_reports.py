@@ -313,6 +313,20 @@ def test_return_review_is_measured_against_24_hours(make_case, now):
     assert result.limit_hours == 24
 
 
+def test_an_exchange_is_measured_against_its_own_review_setting(make_case, store, now):
+    store.exchange_review_hours = 36
+    store.save(update_fields=["exchange_review_hours"])
+    opened = shanghai(2026, 11, 18, 9)
+    _refund(make_case, opened, kind=CaseKind.RETURN, handled_after=30 * HOUR)  # late for a return (24 h)
+    _refund(make_case, opened, kind=CaseKind.EXCHANGE, handled_after=30 * HOUR)  # in time for an exchange (36 h)
+
+    result = reports.return_review(LAST_WEEK)
+
+    assert (result.total.opened, result.total.within, result.total.missed) == (2, 1, 1)
+    assert result.limit_hours is None
+    assert "within_deadline" in result.csv()[0]
+
+
 def test_the_limit_follows_the_store_setting(make_case, store, now):
     store.refund_handle_hours = 72
     store.save(update_fields=["refund_handle_hours"])
