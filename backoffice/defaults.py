@@ -51,7 +51,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "exchange_return_approved": (
         "换货已同意，待寄回 (A8)",
         "{customer_name}您好，您的换货申请已通过。请将商品寄回：{return_address}，"
-        "寄出后请在订单页上传快递单号，我们收到退回的商品后为您发出新商品，并把快递单号告诉您。",
+        "寄出后请在订单页上传快递单号。{return_shipping}。我们收到退回的商品后为您发出新商品，并把快递单号告诉您。",
     ),
     "exchange_arranged": (
         "换货已安排",

@@ -151,6 +151,10 @@ SUPERSEDED_TEXTS = {
         "{customer_name}您好，您的退货申请已通过。请将商品寄回：{return_address}，"
         "寄出后请在订单页上传快递单号，我们收到后 24 小时内为您退款。",
     ],
+    "exchange_return_approved": [
+        "{customer_name}您好，您的换货申请已通过。请将商品寄回：{return_address}，"
+        "寄出后请在订单页上传快递单号，我们收到退回的商品后为您发出新商品，并把快递单号告诉您。",
+    ],
 }
 
 

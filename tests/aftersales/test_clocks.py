@@ -450,6 +450,7 @@ def test_approving_an_exchange_says_the_new_item_follows_the_return_not_a_refund
     services.approve_return(case=case, actor=agent)
     (message,) = sent(case, "exchange_return_approved")
     assert store.return_address in message.body and "新商品" in message.body and "退款" not in message.body
+    assert "来回运费由我们承担" in message.body  # a quality problem: the store pays the return shipping
     assert not sent(case, "return_approved")
 
 
