@@ -2,6 +2,8 @@
 intervals, the R1 window, and the customer's "when a person answers" text (R2).
 
 Mutation testing (`make mutate`) of backoffice/businesshours.py leaves these survivors, each equivalent to the code:
+- for_store's cache key "calendar" → None, "XXcalendarXX", "CALENDAR": the key names nothing else in the scope, so
+  any other key keeps the same calendar once per scope.
 - add_business_time `span_end <= local` → `<`: a span that ends at the start adds no time either way.
 - business_time_between `end <= start` → `<`: with end == start the loop counts nothing either way.
 - business_time_between `hi > lo` → `>=`: adding an empty interval adds nothing.
@@ -35,6 +37,14 @@ def test_time_that_ends_on_the_closing_bell_ends_that_evening(weekday_calendar):
     start = shanghai(2026, 11, MONDAY, 17, 0)
     assert weekday_calendar.add_business_time(start, 60 * MINUTES) == shanghai(2026, 11, MONDAY, 18, 0)
     assert weekday_calendar.add_business_time(start, 61 * MINUTES) == shanghai(2026, 11, TUESDAY, 9, 1)
+
+
+def test_time_started_in_a_lunch_break_runs_from_the_afternoon_span():
+    lunch_break = ((dt.time(9, 0), dt.time(12, 0)), (dt.time(13, 0), dt.time(18, 0)))
+    calendar = Calendar(hours=dict.fromkeys(range(7), lunch_break))
+    start = shanghai(2026, 11, MONDAY, 12, 30)
+    assert calendar.add_business_time(start, 30 * MINUTES) == shanghai(2026, 11, MONDAY, 13, 30)
+    assert calendar.next_open(start) == shanghai(2026, 11, MONDAY, 13, 0)
 
 
 def test_a_whole_day_of_time_from_the_opening_ends_at_closing(weekday_calendar):
