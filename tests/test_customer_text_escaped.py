@@ -7,6 +7,7 @@ stops showing a field, or renders it raw with `|safe`, fails).
 """
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -35,6 +36,15 @@ CUSTOMER_FIELDS = {
     "outbound": "<script>out</script>",
     "survey_comment": "<script>cmt</script>",
 }
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """The public survey page's rate limit counts in the cache: each test starts with an empty one of its own."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}}
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -125,6 +126,15 @@ def test_every_url_is_declared():
     assert not missing, f"declare who may use these URLs in URL_ROLES of {__file__}: {missing}"
     gone = sorted(set(URL_ROLES) - set(names))
     assert not gone, f"URL_ROLES names URLs that no longer exist: {gone}"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """The public survey page's rate limit counts in the cache: each test starts with an empty one of its own."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}}
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
