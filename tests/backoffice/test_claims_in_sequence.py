@@ -84,12 +84,26 @@ def test_claiming_the_same_case_twice_from_a_stale_page_gives_it_to_the_first(ag
     stale = casework.Case.objects.get(pk=case.pk)
     casework.claim_case(case=case, agent=rival)
 
-    with pytest.raises(DomainError, match="Another agent took this case first"):
+    with pytest.raises(DomainError, match=r"^Another agent took this case first\.$"):
         casework.claim_case(case=stale, agent=agent)
 
     stale.refresh_from_db()
     assert stale.assignee == rival
     assert CaseEvent.objects.filter(case=case, type=EventType.CASE_CLAIMED).count() == 1
+
+
+def test_claiming_one_case_leaves_the_others_unassigned(agent):
+    case, other = CaseFactory(), CaseFactory()
+    casework.claim_case(case=case, agent=agent)
+    other.refresh_from_db()
+    assert other.assignee is None and other.status == Status.NEW
+
+
+def test_take_next_gives_one_case_and_leaves_the_others_unassigned(agent):
+    cases = [CaseFactory(), CaseFactory()]
+    taken = casework.take_next_case(agent=agent, desk=cases[0].desk)
+    assert casework.Case.objects.filter(assignee=agent).count() == 1
+    assert casework.Case.objects.get(assignee=agent) == taken
 
 
 def test_claiming_a_case_closed_since_the_page_was_read_is_refused(agent):
