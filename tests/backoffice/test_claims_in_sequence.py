@@ -3,6 +3,10 @@
 A conditional update that stops conditioning is visible on SQLite too: claim the same row twice, or let a rival
 change the row between the claimer's read and its update (the read goes stale), and check that the second claimer
 gets nothing. The PostgreSQL tests (marked `postgres`) run the same races with real threads.
+
+Mutation testing of claim_case (`make mutate MUTANTS='backoffice.casework.x_claim_case*'`) showed its refusal
+messages, its pk filter and its audit event untested; the tests below kill them. One survivor is equivalent:
+`case.refresh_from_db(fields=[…])` → `fields=None` reloads every field instead of three.
 """
 
 import datetime as dt
@@ -90,6 +94,17 @@ def test_claiming_the_same_case_twice_from_a_stale_page_gives_it_to_the_first(ag
     stale.refresh_from_db()
     assert stale.assignee == rival
     assert CaseEvent.objects.filter(case=case, type=EventType.CASE_CLAIMED).count() == 1
+
+
+def test_a_claim_starts_the_case_and_records_who_took_it_from_whom(agent):
+    case = CaseFactory()
+    claimed = casework.claim_case(case=case, agent=agent)
+
+    assert claimed.assignee == agent and claimed.status == Status.IN_PROGRESS
+    event = CaseEvent.objects.get(case=case, type=EventType.CASE_CLAIMED)
+    assert event.actor == agent
+    assert event.before == {"assignee": None, "status": Status.NEW}
+    assert event.after == {"assignee": "agent", "status": Status.IN_PROGRESS}  # the username
 
 
 def test_claiming_one_case_leaves_the_others_unassigned(agent):
