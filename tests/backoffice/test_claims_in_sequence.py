@@ -107,6 +107,14 @@ def test_a_claim_starts_the_case_and_records_who_took_it_from_whom(agent):
     assert event.after == {"assignee": "agent", "status": Status.IN_PROGRESS}  # the username
 
 
+def test_take_next_never_gets_stuck_behind_closed_unassigned_cases(agent):
+    soon = timezone.now() + dt.timedelta(hours=1)
+    CaseFactory.create_batch(21, status=Status.CLOSED, due_at=soon)  # closed by the system, never taken
+    waiting = CaseFactory(due_at=soon + dt.timedelta(hours=5))
+
+    assert casework.take_next_case(agent=agent, desk=waiting.desk) == waiting
+
+
 def test_claiming_one_case_leaves_the_others_unassigned(agent):
     case, other = CaseFactory(), CaseFactory()
     casework.claim_case(case=case, agent=agent)
