@@ -557,7 +557,11 @@ class ResponseRates:
     # The same waits as the platform counts them: those starting inside its daily window, timed within it.
     window: AgentRates | None = None
     window_hours: str = ""
-    definition: str = str(R1_DEFINITION)
+
+    @property
+    def definition(self) -> str:
+        # Translated when shown, in the reader's language (a class default would freeze the language at import).
+        return str(R1_DEFINITION)
 
     @property
     def window_differs(self) -> bool:

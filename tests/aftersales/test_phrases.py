@@ -1,5 +1,6 @@
 """R3: a quick phrase is filled from the case, or shown as not applicable, never inserted or sent with holes."""
 
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -17,6 +18,9 @@ def inquiry(order, **fields):
 
 
 def phrase_list(client, case, q=""):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = (
+        "en"  # the desk speaks Chinese unless the person chose English
+    )
     with translation.override("en"):
         return client.get(reverse("case_phrases", args=[case.number]), {"q": q}).content.decode()
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ def test_five_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused_w
     statuses = fail(client, "wang", 5)
 
     assert statuses == [200, 200, 200, 200, 429]
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         response = log_in(client, "wang")
     assert response.status_code == 429
@@ -134,6 +136,7 @@ def test_the_supervisor_audit_log_finds_lockouts_by_login(client, wang):
     fail(client, "wang", 5)
     supervisor = Client()
     supervisor.force_login(SupervisorFactory())
+    supervisor.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
 
     with translation.override("en"):
         page = supervisor.get(reverse("supervisor:audit"), {"case": "login:wang"}).content.decode()

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -207,6 +208,7 @@ def test_report_csv_matches_the_page(now, supervisor_client, agent, supervisor, 
 
 def test_reports_page_shows_the_figures(now, supervisor_client, agent, supervisor, closed_case, scorecard):
     make_reviews(agent, closed_case, supervisor, scorecard, n=2, points=[5, 3])
+    supervisor_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         page = supervisor_client.get(reverse("quality:reports") + "?date_from=2026-11-16&date_to=2026-11-22")
     html = page.content.decode()
