@@ -98,7 +98,7 @@ def test_the_assignee_and_the_supervisors_get_a_notice_they_see_on_their_queue_p
     body = agent_client.get(reverse("aftersales:queue", args=["mine"])).content.decode()
     assert 'id="notices"' in body and case.number in body and "平台同意退款，退款中" in body
     nav = agent_client.get(reverse("aftersales:nav_counts")).content.decode()
-    assert "Notices <b>1</b>" in nav
+    assert "通知 <b>1</b>" in nav  # the desk speaks Chinese
     other = Client()
     other.force_login(agent2)
     assert 'id="notices"' not in other.get(reverse("aftersales:queue", args=["mine"])).content.decode()
