@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import closure, outbox
+from . import caseaccess, closure, outbox
 from .businesshours import Calendar, next_open_text
 from .errors import DomainError
 from .models import (
@@ -377,10 +377,21 @@ def release_case(*, case: Case, agent) -> Case:
 
 
 def assign_case(*, case: Case, assignee, actor) -> Case:
-    """A supervisor gives the case to an agent (or back to the queue with assignee=None)."""
+    """A supervisor gives the case to an agent (or back to the queue with assignee=None).
+
+    Only to someone who may work the case's desk: a call-back never goes to an agent, who could not open it.
+    """
     old = case.assignee
     if (old.pk if old else None) == (assignee.pk if assignee else None):
         return case
+    if assignee is not None and not caseaccess.desk_access(case.desk).allows(assignee, caseaccess.WORK):
+        raise DomainError(
+            _("%(name)s cannot work %(number)s: that desk is not open to their role.")
+            % {
+                "name": f"{assignee.last_name}{assignee.first_name}".strip() or assignee.get_username(),
+                "number": case.number,
+            }
+        )
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
         case.assignee = assignee

@@ -19,6 +19,7 @@ from django_tables2 import RequestConfig
 
 from . import audit, casework, csvexport, reports
 from .caseactions import form_errors_to_messages
+from .errors import DomainError
 from .models import Reason
 from .roles import Role, require_role
 from .supervisor_charts import columns, hbars, stacked
@@ -58,7 +59,11 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         form_errors_to_messages(request, form)
         return redirect(back)
     assignee = form.cleaned_data["assignee"]
-    changed = casework.assign_cases(cases=form.cleaned_data["cases"], assignee=assignee, actor=request.user)
+    try:
+        changed = casework.assign_cases(cases=form.cleaned_data["cases"], assignee=assignee, actor=request.user)
+    except DomainError as refused:  # all or nothing: no case changed
+        messages.error(request, str(refused))
+        return redirect(back)
     if assignee is None:
         text = _("%(count)s case(s) went back to the queue.") % {"count": len(changed)}
     else:

@@ -23,7 +23,7 @@ from logistics.models import CourierContact, OutOfStockOffer
 from logistics.services import STALLED_NOTICE
 from surveys import services as survey_services
 from surveys.models import CallAttempt, CallBack, Survey, SurveyReason
-from tests.factories import CaseFactory, UserFactory, zto
+from tests.factories import CaseFactory, SupervisorFactory, UserFactory, zto
 
 pytestmark = pytest.mark.django_db
 
@@ -276,10 +276,12 @@ def test_a_supervisor_assigns_on_every_desk(people, cases, agent2, desk):
     view = {Desk.AFTERSALES: "aftersales:case_action", Desk.LOGISTICS: "logistics:case_action"}.get(
         desk, "surveys:callback_action"
     )
+    # To someone who works the desk: an agent on the agents' desks, another supervisor on the call-backs.
+    assignee = SupervisorFactory(username="colleague") if desk == Desk.CALLBACK else agent2
 
-    people[SUPERVISOR].post(reverse(view, args=[case.number, "assign"]), {"assignee": agent2.pk})
+    people[SUPERVISOR].post(reverse(view, args=[case.number, "assign"]), {"assignee": assignee.pk})
 
-    assert Case.objects.get(pk=case.pk).assignee == agent2
+    assert Case.objects.get(pk=case.pk).assignee == assignee
 
 
 @pytest.mark.parametrize("desk", list(DESKS))

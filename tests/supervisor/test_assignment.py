@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from backoffice import casework
+from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, EventType, Status
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, SupervisorFactory
 
 BULK = reverse("supervisor:bulk_assign")
 QUEUE = reverse("aftersales:queue", args=["unassigned"])
@@ -129,3 +130,34 @@ def test_supervisor_queue_page_query_count_does_not_grow_with_rows(supervisor_cl
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = supervisor_client.get(QUEUE)
     assert response.text.count('name="cases"') == 22
+
+
+def test_a_call_back_in_the_selection_is_never_given_to_an_agent(supervisor_client, agent, cases, in_english):
+    """Agents cannot open call-back cases, so assigning one to them would hand them a case they cannot work."""
+    in_english(supervisor_client)
+    callback = CaseFactory(callback=True)
+    selection = [c.pk for c in cases] + [callback.pk]
+
+    response = supervisor_client.post(BULK, {"cases": selection, "assignee": agent.pk}, follow=True)
+
+    assert f"cannot work {callback.number}: that desk is not open to their role." in response.text
+    assert not Case.objects.filter(assignee=agent).exists()  # all or nothing
+    assert not CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED).exists()
+
+
+def test_a_call_back_can_go_to_another_supervisor(supervisor):
+    other = SupervisorFactory(username="boss2")
+    callback = CaseFactory(callback=True)
+
+    casework.assign_case(case=callback, assignee=other, actor=supervisor)
+
+    assert Case.objects.get(pk=callback.pk).assignee == other
+
+
+def test_assigning_a_single_call_back_to_an_agent_is_refused(supervisor, agent):
+    callback = CaseFactory(callback=True)
+
+    with pytest.raises(DomainError):
+        casework.assign_case(case=callback, assignee=agent, actor=supervisor)
+
+    assert Case.objects.get(pk=callback.pk).assignee is None

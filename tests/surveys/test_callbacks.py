@@ -182,12 +182,14 @@ def test_a_closed_call_back_takes_no_more_calls(callback, supervisor, reasons):
         services.log_call(callback=callback, actor=supervisor, reached=False)
 
 
-def test_a_call_on_someone_elses_call_back_leaves_it_with_them(callback, supervisor, agent2):
+def test_a_call_on_someone_elses_call_back_leaves_it_with_them(callback, supervisor):
     from backoffice import casework
+    from tests.factories import SupervisorFactory
 
-    casework.assign_case(case=callback.case, assignee=agent2, actor=supervisor)
+    colleague = SupervisorFactory(username="colleague")  # call-backs go to supervisors only
+    casework.assign_case(case=callback.case, assignee=colleague, actor=supervisor)
 
     services.log_call(callback=callback, actor=supervisor, reached=False)
 
     case = Case.objects.get(pk=callback.case.pk)
-    assert case.assignee == agent2 and case.status == Status.IN_PROGRESS
+    assert case.assignee == colleague and case.status == Status.IN_PROGRESS

@@ -9,6 +9,7 @@ from django.utils import timezone
 from backoffice.models import Case, Desk, Status
 from surveys import services
 from surveys.models import CallAttempt, CallBack
+from tests.factories import SupervisorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -167,13 +168,16 @@ def test_not_reached_with_a_retry_time_from_the_form(supervisor_client, callback
 
 def test_the_shared_case_actions_work_on_a_call_back(supervisor_client, supervisor, agent, callback):
     base = reverse("surveys:callback", args=[callback.case.number])
+    colleague = SupervisorFactory(username="colleague")
 
     supervisor_client.post(base + "claim/")
     supervisor_client.post(base + "note/", {"body": "晚上再打"})
-    supervisor_client.post(base + "assign/", {"assignee": agent.pk})
+    supervisor_client.post(base + "assign/", {"assignee": agent.pk})  # refused: agents cannot open call-backs
+    assert Case.objects.get(pk=callback.case.pk).assignee == supervisor
+    supervisor_client.post(base + "assign/", {"assignee": colleague.pk})
 
     case = Case.objects.get(pk=callback.case.pk)
-    assert case.assignee == agent
+    assert case.assignee == colleague
     assert case.events.filter(type="note.added", body="晚上再打").exists()
 
 
