@@ -69,6 +69,23 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class SingleRecordAdminMixin:
+    """For a settings model with one record (`Model.load()` makes it): the list opens that record, nobody adds
+    another or deletes it."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.load().pk])
+        )
+
+
 # --- Store settings (one record) -------------------------------------------------------------------------
 
 
@@ -85,7 +102,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(StoreSettings)
-class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class StoreSettingsAdmin(SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     inlines = [BusinessHoursInline, HolidayInline]
     readonly_fields = ["updated_at"]
     fieldsets = [
@@ -157,14 +174,7 @@ class StoreSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         # One store, one record: it is created after migrate, so "add" only shows on an empty database.
-        return super().has_add_permission(request) and not StoreSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        store = StoreSettings.load()
-        return HttpResponseRedirect(reverse("admin:backoffice_storesettings_change", args=[store.pk]))
+        return admin.ModelAdmin.has_add_permission(self, request) and not StoreSettings.objects.exists()
 
 
 # --- Cases and their audit trail ---------------------------------------------------------------------------

@@ -2,30 +2,18 @@
 here (every change audited); reviews and draws are read here and worked on the supervisor desk."""
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin import ReadOnlyAdminMixin, short_text
+from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
 from backoffice.audit import AuditedAdminMixin
 
 from .models import BannedPhrase, Criterion, QualitySettings, Review, ReviewScore, SampleDraw, Scorecard
 
 
 @admin.register(QualitySettings)
-class QualitySettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class QualitySettingsAdmin(SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     fields = ["sample_percent", "sample_minimum", "payout_review_over_fen", "updated_at"]
     readonly_fields = ["updated_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        # One record: the list is just the way to it.
-        return HttpResponseRedirect(reverse("admin:quality_qualitysettings_change", args=[QualitySettings.load().pk]))
 
 
 class CriterionInline(admin.TabularInline):

@@ -1,11 +1,9 @@
 """Django admin for surveys: the store's survey settings and reason list are edited here; answers and calls are read."""
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin import ReadOnlyAdminMixin, short_text
+from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
 from backoffice.models import CaseEvent, EventType
 
 from .models import CallAttempt, CallBack, Survey, SurveyReason, SurveySettings
@@ -18,7 +16,7 @@ def _plain(value):
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(admin.ModelAdmin):
+class SurveySettingsAdmin(SingleRecordAdminMixin, admin.ModelAdmin):
     fields = [
         "enabled",
         "delivery",
@@ -29,16 +27,6 @@ class SurveySettingsAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = ["updated_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        # One record: the list is just the way to it.
-        return HttpResponseRedirect(reverse("admin:surveys_surveysettings_change", args=[SurveySettings.load().pk]))
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
