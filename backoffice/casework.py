@@ -36,6 +36,7 @@ from .models import (
     StoreSettings,
 )
 from .queues import platform_first
+from .roles import staff_display_name
 
 # The allowed moves between states. Buttons on the case page come from ACTIONS, which must agree with this.
 TRANSITIONS: dict[str, set[str]] = {
@@ -388,7 +389,7 @@ def assign_case(*, case: Case, assignee, actor) -> Case:
         raise DomainError(
             _("%(name)s cannot work %(number)s: that desk is not open to their role.")
             % {
-                "name": f"{assignee.last_name}{assignee.first_name}".strip() or assignee.get_username(),
+                "name": staff_display_name(assignee),
                 "number": case.number,
             }
         )

@@ -52,6 +52,7 @@ from .models import (
     StoreSettings,
 )
 from .queues import decided_waits
+from .roles import staff_display_name
 
 # Ranges longer than this are drawn and listed by week instead of by day.
 MAX_DAILY_BUCKETS = 31
@@ -596,7 +597,7 @@ class ResponseRates:
 def staff_label(user) -> str:
     if user is None:
         return str(_("System"))
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return staff_display_name(user)
 
 
 def response_rates(

@@ -81,6 +81,11 @@ def is_store_admin(user) -> bool:
     return has_role(user, Role.STORE_ADMIN)
 
 
+def staff_display_name(user) -> str:
+    """Chinese order: family name first, no space (王小丽); the username when no name is set."""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
 def require_role(user, *roles: str) -> None:
     if not has_role(user, *roles):
         raise PermissionDenied(_("Your role does not allow this page."))

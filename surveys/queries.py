@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import queues
 from backoffice.models import Case, CaseKind, Desk, StoreSettings
+from backoffice.roles import staff_display_name
 
 from .models import CallAttempt, CallBack, Survey, SurveyAnswerReason
 
@@ -108,8 +109,7 @@ def answered_between(date_from: dt.date, date_to: dt.date) -> QuerySet:
 def _agent_label(user) -> str:
     if user is None:
         return str(_("Unassigned"))
-    # Staff are Chinese: family name first, no space.
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return staff_display_name(user)
 
 
 def _add(row: ResultRow, counts: dict) -> None:

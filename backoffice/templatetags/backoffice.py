@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from backoffice.models import mask_phone
 from backoffice.money import format_fen
+from backoffice.roles import staff_display_name
 
 register = template.Library()
 
@@ -38,9 +39,7 @@ def yuan(fen):
 @register.filter
 def staff_name(user):
     """Chinese order: family name first (王小丽); the username when no name is set."""
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return "" if user is None else staff_display_name(user)
 
 
 @register.filter
