@@ -82,6 +82,17 @@ def admin_client_store(store_admin):
 
 
 @pytest.fixture
+def own_cache(settings):
+    """The survey rate limit counts in the cache: the test gets an empty in-memory one (never a shared Redis)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture
 def store(db) -> StoreSettings:
     return StoreSettings.load()
 

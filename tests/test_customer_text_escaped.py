@@ -7,7 +7,6 @@ stops showing a field, or renders it raw with `|safe`, fails).
 """
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -39,12 +38,8 @@ CUSTOMER_FIELDS = {
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings):
+def _own_cache(own_cache):
     """The public survey page's rate limit counts in the cache: each test starts with an empty one of its own."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -129,12 +128,8 @@ def test_every_url_is_declared():
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings):
+def _own_cache(own_cache):
     """The public survey page's rate limit counts in the cache: each test starts with an empty one of its own."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

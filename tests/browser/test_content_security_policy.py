@@ -1,7 +1,6 @@
 """The Content-Security-Policy is on, and no page of the back office, Django admin or the survey breaks it."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from backoffice.models import Status, StoreSettings
@@ -117,9 +116,7 @@ def test_the_login_and_lockout_pages_report_no_violation(watched, live_server, s
     assert [*watched.evaluate("window.__cspViolations"), *watched.csp_console] == []
 
 
-def test_the_survey_on_a_phone_reports_no_violation(watched, live_server, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "csp"}}
-    cache.clear()
+def test_the_survey_on_a_phone_reports_no_violation(watched, live_server, own_cache):
     case = CaseFactory(status=Status.RESOLVED, assignee=AgentFactory())
     close(case)
     url = f"{live_server.url}/s/{token_sent_for(case)}/"

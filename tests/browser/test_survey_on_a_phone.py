@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from backoffice.models import Status
 from tests.factories import AgentFactory, CaseFactory
@@ -40,11 +39,9 @@ def desk(browser):  # noqa: F811
     context.close()
 
 
-def test_a_customer_answers_on_a_phone_and_the_call_back_appears(phone, desk, live_server, settings):
+def test_a_customer_answers_on_a_phone_and_the_call_back_appears(phone, desk, live_server, own_cache):
     from playwright.sync_api import expect
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "browser"}}
-    cache.clear()
     case = CaseFactory(status=Status.RESOLVED, assignee=AgentFactory())
     close(case)
     token = token_sent_for(case)

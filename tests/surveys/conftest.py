@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from backoffice import casework
 from backoffice.models import OutboundMessage, Status
@@ -14,12 +13,8 @@ LINK = re.compile(r"/s/([A-Za-z0-9_-]+)/")
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings):
+def _own_cache(own_cache):
     """The rate limit counts in the cache: each test starts with an empty in-memory one (never a shared Redis)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "surveys"}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_sent_for(case) -> str:
