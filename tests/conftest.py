@@ -82,6 +82,17 @@ def admin_client_store(store_admin):
 
 
 @pytest.fixture
+def in_english(settings):
+    """english(client): the client sees the English UI (the desk is Chinese unless a person picks English)."""
+
+    def english(client):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return english
+
+
+@pytest.fixture
 def own_cache(settings):
     """The survey rate limit counts in the cache: the test gets an empty in-memory one (never a shared Redis)."""
     from django.core.cache import cache

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 import time_machine
 from axes.models import AccessAttempt
-from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,11 +32,13 @@ def log_in(client: Client, username: str, *, path: str = LOGIN, **extra):
     return client.post(path, {"username": username, "password": PASSWORD}, **extra)
 
 
-def test_five_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused_with_the_message(client, wang):
+def test_five_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused_with_the_message(
+    client, wang, in_english
+):
     statuses = fail(client, "wang", 5)
 
     assert statuses == [200, 200, 200, 200, 429]
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english(client)
     with translation.override("en"):
         response = log_in(client, "wang")
     assert response.status_code == 429
@@ -132,11 +133,11 @@ def test_a_lockout_is_recorded_once_in_the_audit_log(client, wang):
     assert event.after["path"] == LOGIN
 
 
-def test_the_supervisor_audit_log_finds_lockouts_by_login(client, wang):
+def test_the_supervisor_audit_log_finds_lockouts_by_login(client, wang, in_english):
     fail(client, "wang", 5)
     supervisor = Client()
     supervisor.force_login(SupervisorFactory())
-    supervisor.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english(supervisor)
 
     with translation.override("en"):
         page = supervisor.get(reverse("supervisor:audit"), {"case": "login:wang"}).content.decode()

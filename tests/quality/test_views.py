@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -206,9 +205,9 @@ def test_report_csv_matches_the_page(now, supervisor_client, agent, supervisor, 
     assert supervisor_client.get(reverse("quality:report_csv", args=["nope"])).status_code == 404
 
 
-def test_reports_page_shows_the_figures(now, supervisor_client, agent, supervisor, closed_case, scorecard):
+def test_reports_page_shows_the_figures(now, supervisor_client, agent, supervisor, closed_case, scorecard, in_english):
     make_reviews(agent, closed_case, supervisor, scorecard, n=2, points=[5, 3])
-    supervisor_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english(supervisor_client)
     with translation.override("en"):
         page = supervisor_client.get(reverse("quality:reports") + "?date_from=2026-11-16&date_to=2026-11-22")
     html = page.content.decode()

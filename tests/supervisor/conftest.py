@@ -56,14 +56,3 @@ def reply(db):
         )
 
     return make
-
-
-@pytest.fixture
-def in_english(settings):
-    """english(client): the client sees the English UI (the desk is Chinese unless a person picks English)."""
-
-    def english(client):
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return english
