@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from aftersales import services
 from backoffice.errors import DomainError
 from backoffice.forms import YuanField
 from backoffice.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, Customer, Desk, Integration, Order, Reason
 from backoffice.models.messaging import hash_token
 from backoffice.timestamps import TimestampField
-
-from . import services
 
 APPLICATION_KINDS = [
     (k.value, k.label)

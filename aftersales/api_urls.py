@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from aftersales import api
 
 urlpatterns = [
     path("messages", api.post_message, name="api_messages"),

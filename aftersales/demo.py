@@ -10,13 +10,12 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from aftersales import services
+from aftersales.models import Payout
 from backoffice import casework
 from backoffice.businesshours import Calendar
 from backoffice.democlock import replay_at
 from backoffice.models import Case, CaseKind, Order, Priority, Reason, Status
-
-from . import services
-from .models import Payout
 
 DEMO_SOURCE = "demo"
 DEFAULT_CASES = 300

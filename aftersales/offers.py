@@ -8,13 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.models import DefectOffer
 from backoffice import casework, outbox
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseKind, Courier, EventType, Shipment, Status, StoreSettings
 from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.money import format_fen
-
-from .models import DefectOffer
 
 SMALL_DEFECT_OFFER = "small_defect_offer"
 RESHIP_SHIPPED = "reship_shipped"
@@ -122,7 +121,7 @@ def offer_small_defect_choice(*, case: Case, actor) -> DefectOffer:
 def record_defect_choice(*, case: Case, actor, choice: str) -> DefectOffer:
     """A2: the customer answered. Compensation: the offered amount is paid and the item kept. Reship: a free reship
     is arranged. Either way the answer is on the case, like the out-of-stock offer's (L3)."""
-    from . import services
+    from aftersales import services
 
     if choice not in (DefectOffer.Choice.COMPENSATION, DefectOffer.Choice.RESHIP):
         raise DomainError(_("Choose compensation or reship."))

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales import offers
+from aftersales.models import Payout
 from backoffice import casework, followups, outbox
 from backoffice.businesshours import Calendar
 from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported for its views
@@ -39,9 +41,6 @@ from backoffice.models import (
     Trigger,
 )
 from backoffice.money import format_fen
-
-from . import offers
-from .models import Payout
 
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
 # A4: what a customer applies for on the platform; each gets "I handle it within 1 hour".

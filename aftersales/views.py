@@ -14,6 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
+from aftersales import forms, offers, services
+from aftersales.filters import CaseFilter
+from aftersales.tables import CaseTable
 from backoffice import casepage, casework, queues
 from backoffice.caseaccess import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_to, get_case_for, require_desk
 from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
@@ -23,10 +26,6 @@ from backoffice.models import Case, Courier, Desk, StoreSettings
 from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.queuetables import QueuePaginator
 from backoffice.supervisor_forms import BulkAssignForm
-
-from . import forms, offers, services
-from .filters import CaseFilter
-from .tables import CaseTable
 
 PER_PAGE = 25
 

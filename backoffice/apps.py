@@ -12,18 +12,18 @@ class BackofficeConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from .audit_guard import reinstall_after_migrate
-        from .defaults import ensure_store_defaults
-        from .lockout import on_user_locked_out, on_user_logged_in
-        from .roles import ensure_role_groups
+        from backoffice.audit_guard import reinstall_after_migrate
+        from backoffice.defaults import ensure_store_defaults
+        from backoffice.lockout import on_user_locked_out, on_user_logged_in
+        from backoffice.roles import ensure_role_groups
 
         # django-axes' hook: a login lock-out goes into the audit log.
         user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.lockout.audit")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.lockout.clear_own_failures")
 
         # A change of the store's settings, hours or holidays is seen by the rest of the request or task that made it.
-        from .models import BusinessHours, Holiday, StoreSettings
-        from .storecache import forget_store_settings
+        from backoffice.models import BusinessHours, Holiday, StoreSettings
+        from backoffice.storecache import forget_store_settings
 
         for model in (StoreSettings, BusinessHours, Holiday):
             for signal in (post_save, post_delete):
@@ -32,7 +32,7 @@ class BackofficeConfig(AppConfig):
                 )
 
         # django-tables2 reads each render method's signature once, not once per cell.
-        from .queuetables import install_kept_signatures
+        from backoffice.queuetables import install_kept_signatures
 
         install_kept_signatures()
 

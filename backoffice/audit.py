@@ -13,8 +13,8 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import csvexport
-from .models import Case, CaseEvent, EventType
+from backoffice import csvexport
+from backoffice.models import Case, CaseEvent, EventType
 
 # --- reads ------------------------------------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .models import StoreSettings
-from .storecache import is_kept, kept
+from backoffice.models import StoreSettings
+from backoffice.storecache import is_kept, kept
 
 # A calendar with no opening hours at all would never reach a deadline; past this horizon we give up looking.
 SEARCH_DAYS = 366

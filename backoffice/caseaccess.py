@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Case, Desk
-from .roles import Role, has_role
+from backoffice.models import Case, Desk
+from backoffice.roles import Role, has_role
 
 # What a person may do, besides the desk's named case actions.
 VIEW = "view"  # open a case page, and read what it shows (quick phrases filled in with the case's data)

@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import casework, phrases
-from .caseaccess import WORK, require_desk
-from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
-from .models import Case, Status
-from .queues import case_page_url
+from backoffice import casework, phrases
+from backoffice.caseaccess import WORK, require_desk
+from backoffice.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
+from backoffice.models import Case, Status
+from backoffice.queues import case_page_url
 
 STATE_ACTIONS = ("start", "wait", "resolve", "reopen")
 

@@ -5,10 +5,10 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from . import casework, queues
-from .caseaccess import desk_access, desks_open_to
-from .forms import AssignForm, NoteForm, ReplyForm
-from .models import Case, Shipment, StoreSettings, TrackingEvent
+from backoffice import casework, queues
+from backoffice.caseaccess import desk_access, desks_open_to
+from backoffice.forms import AssignForm, NoteForm, ReplyForm
+from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
 
 
 def common_context(request, case: Case, *, case_url: str) -> dict:

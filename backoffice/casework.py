@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import caseaccess, closure, outbox
-from .businesshours import Calendar, next_open_text
-from .errors import DomainError
-from .models import (
+from backoffice import caseaccess, closure, outbox
+from backoffice.businesshours import Calendar, next_open_text
+from backoffice.errors import DomainError
+from backoffice.models import (
     DESK_PREFIX,
     OPEN_STATUSES,
     AutoReplyRule,
@@ -35,8 +35,8 @@ from .models import (
     Status,
     StoreSettings,
 )
-from .queues import platform_first
-from .roles import staff_display_name
+from backoffice.queues import platform_first
+from backoffice.roles import staff_display_name
 
 # The allowed moves between states. Buttons on the case page come from ACTIONS, which must agree with this.
 TRANSITIONS: dict[str, set[str]] = {

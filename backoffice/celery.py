@@ -60,7 +60,7 @@ def _record_periodic_run(sender=None, **kwargs) -> None:
     entry = TASK_ENTRIES.get(getattr(sender, "name", ""))
     if entry is None:
         return
-    from .sweeps import record_run
+    from backoffice.sweeps import record_run
 
     record_run(entry)
 
@@ -68,13 +68,13 @@ def _record_periodic_run(sender=None, **kwargs) -> None:
 @task_prerun.connect(dispatch_uid="backoffice.storecache.begin")
 def _begin_store_settings_scope(task_id=None, **kwargs) -> None:
     """Each task reads the store settings and calendar once (backoffice.storecache)."""
-    from .storecache import begin_task_scope
+    from backoffice.storecache import begin_task_scope
 
     begin_task_scope(task_id=task_id)
 
 
 @task_postrun.connect(dispatch_uid="backoffice.storecache.end")
 def _end_store_settings_scope(task_id=None, **kwargs) -> None:
-    from .storecache import end_task_scope
+    from backoffice.storecache import end_task_scope
 
     end_task_scope(task_id=task_id)

@@ -4,7 +4,7 @@ Each step runs inside the closing transaction and must only write rows (timed wo
 anything that talks to the outside world is queued with transaction.on_commit.
 """
 
-from .models import Case
+from backoffice.models import Case
 
 # Dotted paths of functions taking (case=..., actor=...). Desks and shared features add theirs here.
 AFTER_CLOSE: list[str] = ["backoffice.followups.after_case_closed", "surveys.services.after_case_closed"]

@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .roles import is_supervisor
+from backoffice.roles import is_supervisor
 
 
 def timed_work(request) -> dict:
@@ -12,7 +12,7 @@ def timed_work(request) -> dict:
         return {}
 
     def late():
-        from .sweeps import late_sweeps
+        from backoffice.sweeps import late_sweeps
 
         return late_sweeps()
 

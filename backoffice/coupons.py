@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .casework import record_event
-from .errors import DomainError
-from .models import Coupon, EventType
+from backoffice.casework import record_event
+from backoffice.errors import DomainError
+from backoffice.models import Coupon, EventType
 
 
 def expire_coupons() -> int:

@@ -5,8 +5,8 @@ Created after migrate when missing; store admins then edit them in Django admin 
 
 import datetime as dt
 
-from .models import BusinessHours, Campaign, MessageTemplate, StoreSettings, Trigger
-from .storecache import forget_store_settings
+from backoffice.models import BusinessHours, Campaign, MessageTemplate, StoreSettings, Trigger
+from backoffice.storecache import forget_store_settings
 
 DEFAULT_HOURS = [(weekday, dt.time(9, 0), dt.time(23, 0)) for weekday in range(7)]  # (assumed)
 

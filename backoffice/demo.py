@@ -17,9 +17,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from .businesshours import Calendar
-from .library import DEFAULT_QUICK_PHRASES, install_library
-from .models import (
+from backoffice.businesshours import Calendar
+from backoffice.library import DEFAULT_QUICK_PHRASES, install_library
+from backoffice.models import (
     AutoReplyRule,
     Courier,
     Customer,
@@ -34,9 +34,9 @@ from .models import (
     StoreSettings,
     TrackingEvent,
 )
-from .roles import Role, ensure_role_groups
-from .shipping import compute_ship_by
-from .storecache import forget_store_settings
+from backoffice.roles import Role, ensure_role_groups
+from backoffice.shipping import compute_ship_by
+from backoffice.storecache import forget_store_settings
 
 # Where the demo serves: `make demo` sets PUBLIC_BASE_URL to the address runserver listens on.
 DEMO_URL = settings.PUBLIC_BASE_URL + "/"

@@ -12,10 +12,10 @@ from unittest import mock
 
 from django.utils import timezone
 
-from . import coupons, followups, outbox
-from .businesshours import Calendar
-from .democlock import replay_at
-from .models import Coupon, FollowUp, OutboundMessage
+from backoffice import coupons, followups, outbox
+from backoffice.businesshours import Calendar
+from backoffice.democlock import replay_at
+from backoffice.models import Coupon, FollowUp, OutboundMessage
 
 FAILED_MESSAGES = 3
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import followup_views as views
+from backoffice import followup_views as views
 
 app_name = "followups"
 urlpatterns = [

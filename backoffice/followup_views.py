@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import followups, outbox
-from .models import OutboundMessage
-from .roles import Role, require_role
+from backoffice import followups, outbox
+from backoffice.models import OutboundMessage
+from backoffice.roles import Role, require_role
 
 PER_PAGE = 50
 OUTBOX_TABS = ["failed", "pending", "sent", "all"]

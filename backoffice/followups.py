@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import outbox
-from .businesshours import Calendar
-from .casework import record_event
-from .errors import DomainError
-from .models import (
+from backoffice import outbox
+from backoffice.businesshours import Calendar
+from backoffice.casework import record_event
+from backoffice.errors import DomainError
+from backoffice.models import (
     AFTER_CLOSURE_TRIGGERS,
     OPEN_STATUSES,
     Campaign,
@@ -46,7 +46,7 @@ from .models import (
     StoreSettings,
     Trigger,
 )
-from .money import format_fen
+from backoffice.money import format_fen
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _scheduled_event(followup: FollowUp, *, campaign: Campaign, actor) -> None:
 
 def _enqueue(followup_id: int) -> None:
     """Best effort: a follow-up due now goes out at once; if the broker is down the beat sweep sends it later."""
-    from .tasks import dispatch_followup_task
+    from backoffice.tasks import dispatch_followup_task
 
     outbox.enqueue_best_effort(dispatch_followup_task, followup_id)
 

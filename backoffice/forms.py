@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from . import money
-from .models import StaffProfile
-from .phrases import parse_phrase_ids
-from .storecache import kept
+from backoffice import money
+from backoffice.models import StaffProfile
+from backoffice.phrases import parse_phrase_ids
+from backoffice.storecache import kept
 
 
 def staff_users():

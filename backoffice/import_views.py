@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .errors import DomainError
-from .importing import jobs as import_jobs
-from .models import ImportJob, SyncCursor
-from .pdd import sync
-from .pdd.client import Credentials
-from .roles import Role, require_role
+from backoffice.errors import DomainError
+from backoffice.importing import jobs as import_jobs
+from backoffice.models import ImportJob, SyncCursor
+from backoffice.pdd import sync
+from backoffice.pdd.client import Credentials
+from backoffice.roles import Role, require_role
 
 PER_PAGE = 20
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024

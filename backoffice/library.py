@@ -5,7 +5,7 @@ Installing is idempotent and never overwrites: a phrase is known by its title, a
 key, and whatever already exists (an admin's edit) is left as it is. The demo seed adds none of its own.
 """
 
-from .defaults import DEFAULT_TEMPLATES
+from backoffice.defaults import DEFAULT_TEMPLATES
 
 # What a return message says about the return shipping, by who pays it (the {return_shipping} variable).
 RETURN_SHIPPING_TEXTS = {

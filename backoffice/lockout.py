@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .clientip import client_ip
-from .models import CaseEvent, EventType
+from backoffice.clientip import client_ip
+from backoffice.models import CaseEvent, EventType
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import lockout
+from backoffice import lockout
 
 
 @admin.register(AccessAttempt)

@@ -4,10 +4,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from . import notifications
-from .models import Notification
-from .queues import case_page_url
-from .roles import Role, require_role
+from backoffice import notifications
+from backoffice.models import Notification
+from backoffice.queues import case_page_url
+from backoffice.roles import Role, require_role
 
 
 @require_POST

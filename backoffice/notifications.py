@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import casework
-from .models import Case, EventType, Notification
-from .roles import Role
+from backoffice import casework
+from backoffice.models import Case, EventType, Notification
+from backoffice.roles import Role
 
 
 def supervisors() -> QuerySet:

@@ -12,9 +12,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .library import RETURN_SHIPPING_TEXTS
-from .models import Case, CaseEvent, Channel, Customer, EventType, MessageTemplate, OutboundMessage, StoreSettings
-from .money import format_fen
+from backoffice.library import RETURN_SHIPPING_TEXTS
+from backoffice.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    Customer,
+    EventType,
+    MessageTemplate,
+    OutboundMessage,
+    StoreSettings,
+)
+from backoffice.money import format_fen
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +140,7 @@ def send_template(
 
 
 def _enqueue(message_id: int) -> None:
-    from .tasks import deliver_message
+    from backoffice.tasks import deliver_message
 
     enqueue_best_effort(deliver_message, message_id)
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import DomainError
-from .models import Case, QuickPhrase, StoreSettings
-from .money import format_fen
-from .outbox import VARIABLE, case_variables, render_text
+from backoffice.errors import DomainError
+from backoffice.models import Case, QuickPhrase, StoreSettings
+from backoffice.money import format_fen
+from backoffice.outbox import VARIABLE, case_variables, render_text
 
 # The facts a phrase may name, in the words an agent reads when one is missing.
 FACT_LABELS = {
@@ -109,7 +109,7 @@ def check_reply(*, case: Case, body: str, phrase_ids: list[int] = ()) -> None:
 
 def reply_with_phrases(*, case: Case, body: str, actor, phrase_ids: list[int] = (), confirm_warnings: bool = False):
     """An agent's reply that may hold inserted quick phrases: checked (R3), then sent like any reply (R1)."""
-    from . import casework
+    from backoffice import casework
 
     check_reply(case=case, body=body, phrase_ids=phrase_ids)
     return casework.reply_to_customer(case=case, body=body, actor=actor, confirm_warnings=confirm_warnings)

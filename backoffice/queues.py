@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from backoffice.models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -20,7 +20,7 @@ from .models import (
     Status,
     StoreSettings,
 )
-from .roles import is_supervisor
+from backoffice.roles import is_supervisor
 
 QUEUES = {
     "mine": _("Mine"),

@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from backoffice.models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -51,8 +51,8 @@ from .models import (
     StaffProfile,
     StoreSettings,
 )
-from .queues import decided_waits
-from .roles import staff_display_name
+from backoffice.queues import decided_waits
+from backoffice.roles import staff_display_name
 
 # Ranges longer than this are drawn and listed by week instead of by day.
 MAX_DAILY_BUCKETS = 31
@@ -1377,8 +1377,8 @@ def workload(*, now: dt.datetime | None = None, store: StoreSettings | None = No
 
     "Due soon" and "overdue" are the queues' own definitions. Three queries whatever the number of cases.
     """
-    from .forms import staff_users
-    from .queues import queue_filter
+    from backoffice.forms import staff_users
+    from backoffice.queues import queue_filter
 
     now = now or timezone.now()
     store = store or StoreSettings.load()

@@ -5,8 +5,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from .businesshours import Calendar
-from .models import Product, StoreSettings
+from backoffice.businesshours import Calendar
+from backoffice.models import Product, StoreSettings
 
 
 def add_shipping_hours(start: dt.datetime, hours: int, *, closed_days: frozenset[dt.date] = frozenset()) -> dt.datetime:
@@ -64,7 +64,7 @@ def effective_ship_by(*, promised: dt.datetime | None, computed: dt.datetime) ->
 def switch_to_presale(*, product: Product, actor, store: StoreSettings | None = None, now: dt.datetime | None = None):
     """L2: out of stock, the product becomes a presale with a concrete ship-by time: the end of the day the store's
     presale period (e.g. 7 days) from now ends. New orders of it then ship by that date. Audited as a settings change."""
-    from .audit import record_settings_change
+    from backoffice.audit import record_settings_change
 
     store = store or StoreSettings.load()
     now = timezone.localtime(now or timezone.now())

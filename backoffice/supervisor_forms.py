@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, timestamps
-from .forms import StaffChoiceField, staff_users
-from .models import OPEN_STATUSES, Case, CaseEvent, EventType
-from .reports import Period, last_week
+from backoffice import audit, timestamps
+from backoffice.forms import StaffChoiceField, staff_users
+from backoffice.models import OPEN_STATUSES, Case, CaseEvent, EventType
+from backoffice.reports import Period, last_week
 
 # Longer ranges are refused: a report over years is not a weekly review, and it would cost the database for nothing.
 MAX_REPORT_DAYS = 731

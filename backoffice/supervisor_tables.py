@@ -9,9 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from .audit import change_summary
-from .models import CaseEvent, EventType
-from .templatetags.backoffice import staff_name
+from backoffice.audit import change_summary
+from backoffice.models import CaseEvent, EventType
+from backoffice.templatetags.backoffice import staff_name
 
 SETTINGS = EventType.SETTINGS_CHANGED.value
 # get_type_display() rebuilds the choices on every call (40 lazy labels); one lookup table is 100 times faster.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import supervisor_views as views
+from backoffice import supervisor_views as views
 
 app_name = "supervisor"
 urlpatterns = [

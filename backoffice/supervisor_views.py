@@ -17,15 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from . import audit, casework, csvexport, reports
-from .caseactions import form_errors_to_messages
-from .errors import DomainError
-from .models import Reason
-from .roles import Role, require_role
-from .supervisor_charts import columns, hbars, stacked
-from .supervisor_forms import AuditFilter, BulkAssignForm, PeriodForm, period_presets
-from .supervisor_tables import AuditTable
-from .templatetags.backoffice import staff_name
+from backoffice import audit, casework, csvexport, reports
+from backoffice.caseactions import form_errors_to_messages
+from backoffice.errors import DomainError
+from backoffice.models import Reason
+from backoffice.roles import Role, require_role
+from backoffice.supervisor_charts import columns, hbars, stacked
+from backoffice.supervisor_forms import AuditFilter, BulkAssignForm, PeriodForm, period_presets
+from backoffice.supervisor_tables import AuditTable
+from backoffice.templatetags.backoffice import staff_name
 
 AUDIT_PER_PAGE = 50
 # R1, L1 and A7 rates a store aims for; drawn as a dashed line on the charts. *(assumed)*

@@ -9,12 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import casework
-from .caseaccess import find_case_for
-from .phrases import prepare as prepare_phrases
-from .queues import case_page_url, search_phrases
-from .roles import Role, is_agent, is_store_admin, require_role
-from .sweeps import sweep_statuses
+from backoffice import casework
+from backoffice.caseaccess import find_case_for
+from backoffice.phrases import prepare as prepare_phrases
+from backoffice.queues import case_page_url, search_phrases
+from backoffice.roles import Role, is_agent, is_store_admin, require_role
+from backoffice.sweeps import sweep_statuses
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdminMixin, money_column
-
-from .models import CourierContact, CustomerNotice, OutOfStockOffer, Problem, SweepRun, TrackingPoll
+from logistics.models import CourierContact, CustomerNotice, OutOfStockOffer, Problem, SweepRun, TrackingPoll
 
 
 @admin.register(Problem)

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from backoffice import casework
 from backoffice.models import Case, CaseKind, Desk, Status
-
-from . import detection, services
-from .models import CourierContact
+from logistics import detection, services
+from logistics.models import CourierContact
 
 RESULTS = [
     ("95311 客服 工号 1032", "已登记催件，网点称今天中转", dt.timedelta(hours=6)),

@@ -40,8 +40,7 @@ from backoffice.models import (
     Status,
     StoreSettings,
 )
-
-from .models import OutOfStockOffer, Problem, SweepCursor, SweepRun
+from logistics.models import OutOfStockOffer, Problem, SweepCursor, SweepRun
 
 logger = logging.getLogger(__name__)
 

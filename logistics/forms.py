@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import timestamps
 from backoffice.models import Courier, Order, Shipment
-
-from .models import CourierContact, OutOfStockOffer
-from .services import NOTIFY_TEMPLATES, TEMPLATE_LABELS, Outcome
+from logistics.models import CourierContact, OutOfStockOffer
+from logistics.services import NOTIFY_TEMPLATES, TEMPLATE_LABELS, Outcome
 
 
 class LocalDateTimeField(forms.DateTimeField):

@@ -17,9 +17,8 @@ from django.utils import timezone
 from backoffice import outbox
 from backoffice.businesshours import Calendar
 from backoffice.models import Order, Shipment, StoreSettings
-
-from .models import CustomerNotice
-from .services import AFTERSALES_REMINDER, SHIPMENT_NOTICE
+from logistics.models import CustomerNotice
+from logistics.services import AFTERSALES_REMINDER, SHIPMENT_NOTICE
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from backoffice import queues
 from backoffice.models import Desk, Shipment, StoreSettings
-
-from .models import CourierContact, OutOfStockOffer, Problem, SweepRun
+from logistics.models import CourierContact, OutOfStockOffer, Problem, SweepRun
 
 
 def queue_cases(queue: str, *, user, store: StoreSettings | None = None) -> QuerySet:

@@ -16,10 +16,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from backoffice.models import Order, Shipment
-
-from .models import TrackingPoll
-from .services import apply_tracking_events
-from .tracking import ProviderRejected, TrackingError, TrackingProvider, get_provider
+from logistics.models import TrackingPoll
+from logistics.services import apply_tracking_events
+from logistics.tracking import ProviderRejected, TrackingError, TrackingProvider, get_provider
 
 logger = logging.getLogger(__name__)
 

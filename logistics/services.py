@@ -32,10 +32,9 @@ from backoffice.models import (
     Trigger,
 )
 from backoffice.money import format_fen
-
-from . import detection
-from .models import CourierContact, OutOfStockOffer, Problem
-from .tracking import TrackEvent
+from logistics import detection
+from logistics.models import CourierContact, OutOfStockOffer, Problem
+from logistics.tracking import TrackEvent
 
 # Template keys (backoffice.defaults.DEFAULT_TEMPLATES; store admins edit the texts).
 SHIPMENT_NOTICE = "shipment_notice"  # L6

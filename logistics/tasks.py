@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import detection, notices, refresh
+from logistics import detection, notices, refresh
 
 
 @shared_task

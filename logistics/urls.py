@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from logistics import views
 
 app_name = "logistics"
 urlpatterns = [

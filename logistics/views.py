@@ -21,11 +21,10 @@ from backoffice.errors import DomainError
 from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StoreSettings
 from backoffice.queuetables import QueuePaginator
-
-from . import detection, forms, queries, services
-from .filters import LogisticsCaseFilter
-from .models import OutOfStockOffer
-from .tables import LogisticsCaseTable
+from logistics import detection, forms, queries, services
+from logistics.filters import LogisticsCaseFilter
+from logistics.models import OutOfStockOffer
+from logistics.tables import LogisticsCaseTable
 
 PER_PAGE = 25
 

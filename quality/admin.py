@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
 from backoffice.audit import AuditedAdminMixin
-
-from .models import BannedPhrase, Criterion, QualitySettings, Review, ReviewScore, SampleDraw, Scorecard
+from quality.models import BannedPhrase, Criterion, QualitySettings, Review, ReviewScore, SampleDraw, Scorecard
 
 
 @admin.register(QualitySettings)

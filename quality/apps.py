@@ -14,8 +14,8 @@ class QualityConfig(AppConfig):
 def ensure_phrase_list(**kwargs) -> None:
     """An empty banned-phrase list (a new database, or one flushed) gets the defaults again; a list a store admin
     edited is left as it is. The data migration ships them the first time."""
-    from .defaults import ensure_default_phrases
-    from .models import BannedPhrase
+    from quality.defaults import ensure_default_phrases
+    from quality.models import BannedPhrase
 
     if not BannedPhrase.objects.exists():
         ensure_default_phrases(BannedPhrase)

@@ -8,10 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.models import Case, Desk, Status
-
-from . import services
-from .defaults import DEFAULT_CRITERIA, ensure_default_phrases
-from .models import BannedPhrase, Criterion, Review, ReviewReason, Scorecard
+from quality import services
+from quality.defaults import DEFAULT_CRITERIA, ensure_default_phrases
+from quality.models import BannedPhrase, Criterion, Review, ReviewReason, Scorecard
 
 DEMO_REVIEWS = 12
 DEMO_SCORECARD = "客服质检评分表"

@@ -294,7 +294,7 @@ class BannedPhrase(models.Model):
         return self.phrase
 
     def clean(self) -> None:
-        from .phrases import normalise
+        from quality.phrases import normalise
 
         if not normalise(self.phrase.replace("*", "")).text:
             raise ValidationError(_("The phrase needs at least one letter or character besides punctuation."))

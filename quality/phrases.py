@@ -166,7 +166,7 @@ class PhraseMatch:
 
 
 def active_rules() -> list[Rule]:
-    from .models import BannedPhrase
+    from quality.models import BannedPhrase
 
     return [
         Rule(row.pk, row.phrase, row.severity, row.reason)

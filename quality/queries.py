@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import reports
 from backoffice.reports import Period, pct, staff_label
-
-from .models import SCORED_STATUSES, Review, ReviewScore, ReviewStatus
-from .services import week_of
+from quality.models import SCORED_STATUSES, Review, ReviewScore, ReviewStatus
+from quality.services import week_of
 
 
 def review_list() -> QuerySet:

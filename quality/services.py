@@ -26,17 +26,8 @@ from backoffice.casework import record_event
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, Desk, EventType, Status
 from backoffice.roles import Role, has_role
-
-from .models import (
-    QualitySettings,
-    Review,
-    ReviewReason,
-    ReviewScore,
-    ReviewStatus,
-    SampleDraw,
-    Scorecard,
-)
-from .phrases import describe, find_phrases
+from quality.models import QualitySettings, Review, ReviewReason, ReviewScore, ReviewStatus, SampleDraw, Scorecard
+from quality.phrases import describe, find_phrases
 
 NOTE_MAX = 2000
 COMMENT_MAX = 500

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from quality import services
 
 
 @shared_task(name="quality.tasks.draw_weekly_sample")

@@ -23,11 +23,10 @@ from backoffice.roles import Role, require_role
 from backoffice.supervisor_charts import columns, hbars
 from backoffice.supervisor_forms import PeriodForm, period_presets
 from backoffice.supervisor_views import csv_response
-
-from . import queries, services
-from .forms import AddCaseForm, AnswerForm, DrawForm, QueueFilterForm, ScorecardForm
-from .models import Review, ReviewStatus, Scorecard
-from .phrases import find_phrases
+from quality import queries, services
+from quality.forms import AddCaseForm, AnswerForm, DrawForm, QueueFilterForm, ScorecardForm
+from quality.models import Review, ReviewStatus, Scorecard
+from quality.phrases import find_phrases
 
 PER_PAGE = 50
 # A QA score a team lead is happy with; the dashed line on the charts. *(assumed)*

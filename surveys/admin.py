@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
 from backoffice.models import CaseEvent, EventType
-
-from .models import CallAttempt, CallBack, Survey, SurveyReason, SurveySettings
+from surveys.models import CallAttempt, CallBack, Survey, SurveyReason, SurveySettings
 
 
 def _plain(value):

@@ -8,6 +8,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from .defaults import ensure_survey_defaults
+        from surveys.defaults import ensure_survey_defaults
 
         post_migrate.connect(ensure_survey_defaults, sender=self, dispatch_uid="surveys.ensure_survey_defaults")

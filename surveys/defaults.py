@@ -3,7 +3,7 @@
 Created after migrate when missing; store admins then edit them in Django admin and their edits are kept.
 """
 
-from .models import SurveyReason, SurveySettings
+from surveys.models import SurveyReason, SurveySettings
 
 # (code, label shown to customers, order)
 DEFAULT_REASONS = [

@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from backoffice.democlock import replay_at
 from backoffice.models import Case, Desk, Status
-
-from . import services
-from .models import CallBack, Survey, SurveyReason, SurveySettings
+from surveys import services
+from surveys.models import CallBack, Survey, SurveyReason, SurveySettings
 
 ANSWER_SHARE = 0.7
 # (answer, weight, reason codes to draw from, comments)

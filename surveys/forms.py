@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice import timestamps
 from backoffice.forms import YuanField
 from backoffice.models import DESK_KINDS, Desk, Reason
-
-from .models import Survey, SurveyReason
+from surveys.models import Survey, SurveyReason
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from surveys import views
 
 app_name = "survey_public"
 urlpatterns = [path("<str:token>/", views.answer, name="answer")]

@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice import queues
 from backoffice.models import Case, CaseKind, Desk, StoreSettings
 from backoffice.roles import staff_display_name
-
-from .models import CallAttempt, CallBack, Survey, SurveyAnswerReason
+from surveys.models import CallAttempt, CallBack, Survey, SurveyAnswerReason
 
 Answer = Survey.Answer
 TOP_REASONS = 3

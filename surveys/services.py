@@ -32,8 +32,7 @@ from backoffice.models import (
     StoreSettings,
 )
 from backoffice.money import format_fen
-
-from .models import CallAttempt, CallBack, Survey, SurveyAnswerReason, SurveyReason, SurveySettings, hash_token
+from surveys.models import CallAttempt, CallBack, Survey, SurveyAnswerReason, SurveyReason, SurveySettings, hash_token
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,11 @@ from backoffice.forms import NoteOnlyForm
 from backoffice.models import OPEN_STATUSES, Case, Desk, Status, StoreSettings
 from backoffice.queuetables import QueuePaginator
 from backoffice.roles import Role, require_role
-
-from . import queries, ratelimit, services
-from .filters import CallbackFilter
-from .forms import CallForm, ResultsFilterForm, SurveyAnswerForm
-from .models import Survey
-from .tables import CallbackTable
+from surveys import queries, ratelimit, services
+from surveys.filters import CallbackFilter
+from surveys.forms import CallForm, ResultsFilterForm, SurveyAnswerForm
+from surveys.models import Survey
+from surveys.tables import CallbackTable
 
 PER_PAGE = 25
 UNHAPPY_PER_PAGE = 20

@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 from aftersales import platform, services
 from backoffice import casework
 from backoffice.errors import DomainError
+from backoffice.importing import aftersales_status, parsing
+from backoffice.importing.aftersales_status import CLOSED, DONE, PENDING, PlatformStatus
+from backoffice.importing.orders import CREATE, REJECT, SKIP, UNCHANGED, UPDATE, Outcome
+from backoffice.importing.parsing import RowError
 from backoffice.models import Case, CaseKind, EventType, Order, Reason, Status, StoreSettings
 from backoffice.money import format_fen
-
-from . import aftersales_status, parsing
-from .aftersales_status import CLOSED, DONE, PENDING, PlatformStatus
-from .orders import CREATE, REJECT, SKIP, UNCHANGED, UPDATE, Outcome
-from .parsing import RowError
 
 SOURCE = "import"
 

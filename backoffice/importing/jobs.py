@@ -19,12 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.errors import DomainError
+from backoffice.importing import aftersales, headers, orders, parsing
+from backoffice.importing.orders import CREATE, REJECT, SKIP, UNCHANGED, UPDATE, Outcome, in_batches
+from backoffice.importing.parsing import ImportFileError, RowError
 from backoffice.models import ImportJob
 from backoffice.models.platform import ERRORS_CAP, SAMPLES_CAP
-
-from . import aftersales, headers, orders, parsing
-from .orders import CREATE, REJECT, SKIP, UNCHANGED, UPDATE, Outcome, in_batches
-from .parsing import ImportFileError, RowError
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +118,8 @@ def dispatch(job: ImportJob) -> None:
 
 
 def _enqueue(job_id: int) -> None:
+    from backoffice.importing.tasks import run_import_job
     from backoffice.outbox import enqueue_best_effort
-
-    from .tasks import run_import_job
 
     if not enqueue_best_effort(run_import_job, job_id):
         logger.warning("import job %s stays queued for the sweep: the broker did not take its task", job_id)

@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.businesshours import Calendar
+from backoffice.importing import parsing
+from backoffice.importing.parsing import RowError
 from backoffice.models import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, StoreSettings
 from backoffice.money import format_fen
 from backoffice.shipping import PROMISE_AHEAD, compute_ship_by, effective_ship_by
-
-from . import parsing
-from .parsing import RowError
 
 CREATE, UPDATE, UNCHANGED, SKIP, REJECT = "create", "update", "unchanged", "skip", "reject"
 OUTCOMES = (CREATE, UPDATE, UNCHANGED, SKIP, REJECT)

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from backoffice import money, timestamps
-
-from . import headers
+from backoffice.importing import headers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The header is usually the first row; some exports put a title line or two above it.

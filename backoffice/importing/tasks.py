@@ -4,7 +4,7 @@ from celery import shared_task
 @shared_task(acks_late=True)
 def run_import_job(job_id: int) -> str:
     """Check or import one uploaded export; a second delivery finds the job claimed and does nothing."""
-    from . import jobs
+    from backoffice.importing import jobs
 
     return jobs.run_job(job_id).state
 
@@ -12,6 +12,6 @@ def run_import_job(job_id: int) -> str:
 @shared_task
 def sweep_import_jobs() -> int:
     """Beat: run uploaded exports left queued (their task lost, or never sent while the broker was down)."""
-    from . import jobs
+    from backoffice.importing import jobs
 
     return len(jobs.run_queued_jobs())

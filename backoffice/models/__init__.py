@@ -1,4 +1,4 @@
-from .cases import (
+from backoffice.models.cases import (
     DESK_KINDS,
     DESK_PREFIX,
     OPEN_STATUSES,
@@ -13,14 +13,31 @@ from .cases import (
     ResponseWait,
     Status,
 )
-from .coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
-from .messaging import AutoReplyRule, Channel, Integration, MessageTemplate, OutboundMessage, QuickPhrase
-from .notifications import Notification
-from .platform import ImportJob, PlatformCredentials, SyncCursor
-from .staff import StaffProfile
-from .store import Courier, Customer, Order, OrderItem, Product, Shipment, Sku, TrackingEvent, mask_phone
-from .storesettings import BusinessHours, Holiday, StoreSettings
-from .sweeps import SweepRun
+from backoffice.models.coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
+from backoffice.models.messaging import (
+    AutoReplyRule,
+    Channel,
+    Integration,
+    MessageTemplate,
+    OutboundMessage,
+    QuickPhrase,
+)
+from backoffice.models.notifications import Notification
+from backoffice.models.platform import ImportJob, PlatformCredentials, SyncCursor
+from backoffice.models.staff import StaffProfile
+from backoffice.models.store import (
+    Courier,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    Shipment,
+    Sku,
+    TrackingEvent,
+    mask_phone,
+)
+from backoffice.models.storesettings import BusinessHours, Holiday, StoreSettings
+from backoffice.models.sweeps import SweepRun
 
 __all__ = [
     "AFTER_CLOSURE_TRIGGERS",

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .store import Customer, Order
+from backoffice.models.store import Customer, Order
 
 
 class Desk(models.TextChoices):

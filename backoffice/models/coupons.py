@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .cases import Case
-from .messaging import MessageTemplate, OutboundMessage
-from .store import Customer
+from backoffice.models.cases import Case
+from backoffice.models.messaging import MessageTemplate, OutboundMessage
+from backoffice.models.store import Customer
 
 COUPON_VARIABLES_HELP = _(
     "Besides the case's variables ({customer_name} {order_no} {store_name}…), a follow-up message may use "

@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .cases import Case
-from .store import Customer
+from backoffice.models.cases import Case
+from backoffice.models.store import Customer
 
 TEMPLATE_VARIABLES_HELP = _(
     "Variables: {customer_name} {order_no} {tracking_no} {courier} {amount} {refund_amount} "

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .cases import Case
+from backoffice.models.cases import Case
 
 
 class Notification(models.Model):

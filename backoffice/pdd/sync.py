@@ -24,9 +24,8 @@ from backoffice.importing import orders as orders_import
 from backoffice.importing.orders import REJECT
 from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, Order, PlatformCredentials, SyncCursor
+from backoffice.pdd.client import Credentials, PddApiError, PddClient
 from backoffice.shipping import PROMISE_AHEAD
-
-from .client import Credentials, PddApiError, PddClient
 
 logger = logging.getLogger(__name__)
 

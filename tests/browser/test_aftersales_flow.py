@@ -23,8 +23,7 @@ from backoffice.models import (
     Sku,
     Status,
 )
-
-from .conftest import login, make_staff
+from browser.conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

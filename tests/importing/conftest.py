@@ -10,9 +10,8 @@ from django.utils import translation
 from backoffice.importing import jobs
 from backoffice.models import ImportJob
 from backoffice.pdd.client import Credentials, PddClient
+from importing import fake_pdd
 from tests.factories import shanghai
-
-from . import fake_pdd
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A Sunday noon, after every time in the fixture files.

@@ -15,8 +15,7 @@ from backoffice import outbox
 from backoffice.importing import jobs
 from backoffice.importing import tasks as import_tasks
 from backoffice.models import ImportJob, Order
-
-from .test_jobs import big_order_file
+from importing.test_jobs import big_order_file
 
 State = ImportJob.State
 

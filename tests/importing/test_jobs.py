@@ -7,9 +7,8 @@ from backoffice.errors import DomainError
 from backoffice.importing import jobs, orders
 from backoffice.importing.tasks import run_import_job
 from backoffice.models import ImportJob, Order
-
-from . import make_fixtures
-from .conftest import fixture
+from importing import make_fixtures
+from importing.conftest import fixture
 
 State = ImportJob.State
 

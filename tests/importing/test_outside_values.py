@@ -11,9 +11,8 @@ from backoffice.importing import parsing
 from backoffice.importing.parsing import RowError
 from backoffice.models import Case, ImportJob, Order, SyncCursor
 from backoffice.pdd import sync
-
-from . import make_fixtures
-from .conftest import NOW
+from importing import make_fixtures
+from importing.conftest import NOW
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -4,10 +4,9 @@ import pytest
 
 from backoffice.importing import headers, parsing
 from backoffice.importing.parsing import ImportFileError, RowError
+from importing import make_fixtures
+from importing.conftest import fixture
 from tests.factories import shanghai
-
-from . import make_fixtures
-from .conftest import fixture
 
 
 def test_committed_fixture_files_match_the_generator():

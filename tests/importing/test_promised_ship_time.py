@@ -10,12 +10,11 @@ from backoffice.importing.headers import field_for
 from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, ImportJob, Order, Sku, StoreSettings, SyncCursor
 from backoffice.pdd import sync
+from importing import make_fixtures
+from importing.conftest import NOW
 from logistics import detection
 from logistics.models import Problem
 from tests.factories import shanghai
-
-from . import make_fixtures
-from .conftest import NOW
 
 SECOND = dt.timedelta(seconds=1)
 PAID = shanghai(2026, 11, 21, 10, 0)

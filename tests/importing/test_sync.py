@@ -8,8 +8,7 @@ from aftersales.models import Payout
 from backoffice.models import Case, CaseKind, Order, PlatformCredentials, Status, SyncCursor
 from backoffice.pdd import sync
 from backoffice.pdd.tasks import sync_platform
-
-from .conftest import NOW
+from importing.conftest import NOW
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -5,8 +5,7 @@ import io
 
 from backoffice.importing import parsing
 from backoffice.models import ImportJob, Order
-
-from . import make_fixtures
+from importing import make_fixtures
 
 HEADER = make_fixtures.ORDER_HEADERS_V1
 FULL = [list(row) for row in make_fixtures.ORDER_ROWS[:3]]  # lines 2-4: three good orders

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from backoffice.importing import jobs
 from backoffice.models import ImportJob, Order, PlatformCredentials
-
-from .conftest import fixture
+from importing.conftest import fixture
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from django.utils.translation import gettext
 from backoffice import casework
 from backoffice.models import CaseEvent, CaseKind, EventType, Order, Shipment, Status, StoreSettings, TrackingEvent
 from logistics import detection
+from logistics.conftest import HOUR, MINUTE, NOW, logistics_cases
 from logistics.models import Problem
 from tests.factories import AgentFactory, make_order
-
-from .conftest import HOUR, MINUTE, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

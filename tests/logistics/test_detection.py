@@ -7,6 +7,7 @@ import pytest
 from backoffice import casework
 from backoffice.models import CaseEvent, CaseKind, EventType, Order, Priority, Shipment, Status, StoreSettings
 from logistics import detection, services
+from logistics.conftest import HOUR, MINUTE, NOW, logistics_cases
 from logistics.models import OutOfStockOffer, Problem, SweepCursor
 from tests.factories import (
     AgentFactory,
@@ -16,8 +17,6 @@ from tests.factories import (
     StoreSettingsFactory,
     make_order,
 )
-
-from .conftest import HOUR, MINUTE, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,9 @@ from django.utils import translation
 
 from backoffice.reports import Period
 from quality import queries, services
+from quality.conftest import LAST_WEEK, NOW, THIS_WEEK, full_marks
 from quality.models import Review, ReviewReason, ReviewStatus
 from tests.factories import AgentFactory, SupervisorFactory, shanghai
-
-from .conftest import LAST_WEEK, NOW, THIS_WEEK, full_marks
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,8 @@ from backoffice.models import (
     QuickPhrase,
     StoreSettings,
 )
+from supervisor.conftest import NOW
 from tests.factories import CaseFactory, QuickPhraseFactory, shanghai
-
-from .conftest import NOW
 
 AUDIT = reverse("supervisor:audit")
 EXPORT = reverse("supervisor:audit_csv")

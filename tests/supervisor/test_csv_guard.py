@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from backoffice import csvexport
 from backoffice.models import CaseEvent, EventType
+from supervisor.conftest import NOW
 from tests.factories import AgentFactory, CaseFactory, ProductFactory, SkuFactory, make_order, shanghai
-
-from .conftest import NOW
 
 
 @pytest.mark.parametrize(

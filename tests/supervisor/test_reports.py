@@ -7,6 +7,7 @@ import pytest
 from backoffice import reports
 from backoffice.models import Case, CaseKind, Coupon, Order, Reason, Status
 from backoffice.reports import Period, last_week, percentile
+from supervisor.conftest import LAST_WEEK, NOW
 from tests.factories import (
     CourierFactory,
     MessageTemplateFactory,
@@ -15,8 +16,6 @@ from tests.factories import (
     make_order,
     shanghai,
 )
-
-from .conftest import LAST_WEEK, NOW
 
 HOUR = dt.timedelta(hours=1)
 

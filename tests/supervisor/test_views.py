@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from backoffice.models import CaseKind, Status
 from backoffice.reports import REPORTS
+from supervisor.conftest import LAST_WEEK, NOW
 from tests.factories import shanghai
-
-from .conftest import LAST_WEEK, NOW
 
 GET_URLS = [
     reverse("supervisor:dashboard"),
