@@ -58,7 +58,7 @@ bench: $(STAMP)
 
 # Mutation testing of the modules that hold the store's rules and the claims ([tool.mutmut] in pyproject.toml):
 # slow, so not in CI; run it before resolving an issue that touches them. Prints the mutants no test killed.
-# `make mutate MUTANTS='backoffice.businesshours.*'` tries only some; mutants/ keeps results between runs.
+# `make mutate MUTANTS='backoffice.store.businesshours.*'` tries only some; mutants/ keeps results between runs.
 mutate: $(STAMP)
 	$(VENV)/bin/mutmut run $(MUTANTS)
 	$(VENV)/bin/mutmut results

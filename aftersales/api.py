@@ -16,11 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aftersales import services
+from backoffice.cases.forms import YuanField
 from backoffice.errors import DomainError
-from backoffice.forms import YuanField
+from backoffice.messaging.models import hash_token
 from backoffice.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, Customer, Desk, Integration, Order, Reason
-from backoffice.models.messaging import hash_token
-from backoffice.timestamps import TimestampField
+from backoffice.platform.timestamps import TimestampField
 
 APPLICATION_KINDS = [
     (k.value, k.label)

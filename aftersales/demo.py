@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.models import Payout
-from backoffice import casework
-from backoffice.businesshours import Calendar
+from backoffice.cases import services as casework
 from backoffice.democlock import replay_at
 from backoffice.models import Case, CaseKind, Order, Priority, Reason, Status
+from backoffice.store.businesshours import Calendar
 
 DEMO_SOURCE = "demo"
 DEFAULT_CASES = 300

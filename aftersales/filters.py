@@ -2,9 +2,9 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import StaffChoiceFilter, staff_users
+from backoffice.cases.forms import StaffChoiceFilter, staff_users
+from backoffice.cases.queues import search_cases
 from backoffice.models import DESK_KINDS, Case, Desk, Reason, Status
-from backoffice.queues import search_cases
 
 
 class CaseFilter(django_filters.FilterSet):

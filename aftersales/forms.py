@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import YuanField
+from backoffice.cases.forms import YuanField
 from backoffice.models import DESK_KINDS, Courier, Desk, Order, Reason
 
 

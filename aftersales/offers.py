@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import DefectOffer
-from backoffice import casework, outbox
+from backoffice.cases import services as casework
+from backoffice.cases.models import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.errors import DomainError
+from backoffice.messaging import outbox
 from backoffice.models import Case, CaseKind, Courier, EventType, Shipment, Status, StoreSettings
-from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
-from backoffice.money import format_fen
+from backoffice.store.money import format_fen
 
 SMALL_DEFECT_OFFER = "small_defect_offer"
 RESHIP_SHIPPED = "reship_shipped"

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice import casework, notifications
-from backoffice.importing.aftersales_status import PlatformStatus
+from backoffice.cases import services as casework
 from backoffice.models import Case, EventType, Notification, Priority
+from backoffice.platform.importing.aftersales_status import PlatformStatus
+from backoffice.staff import notifications
 
 
 def record_platform_status(*, case: Case, status: PlatformStatus, actor=None) -> bool:

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from aftersales import offers
 from aftersales.models import Payout
-from backoffice import casework, followups, outbox
-from backoffice.businesshours import Calendar
-from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported for its views
+from backoffice.cases import services as casework
+from backoffice.cases.services import (  # noqa: F401 - the desk's verbs, re-exported for its views
     add_note,
     assign_case,
     claim_case,
@@ -26,6 +25,8 @@ from backoffice.casework import (  # noqa: F401 - the desk's verbs, re-exported 
     transition_case,
 )
 from backoffice.errors import DomainError
+from backoffice.followups import services as followups
+from backoffice.messaging import outbox
 from backoffice.models import (
     Case,
     CaseKind,
@@ -40,7 +41,8 @@ from backoffice.models import (
     StoreSettings,
     Trigger,
 )
-from backoffice.money import format_fen
+from backoffice.store.businesshours import Calendar
+from backoffice.store.money import format_fen
 
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
 # A4: what a customer applies for on the platform; each gets "I handle it within 1 hour".

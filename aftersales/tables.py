@@ -3,11 +3,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases.queues import with_platform_first
+from backoffice.cases.tables import case_url
 from backoffice.models import Case, CaseKind, Reason, Status
-from backoffice.money import format_fen
-from backoffice.queues import with_platform_first
-from backoffice.queuetables import case_url
-from backoffice.supervisor_tables import bulk_select_column
+from backoffice.store.money import format_fen
+from backoffice.supervisor.tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
 KIND_LABELS = dict(CaseKind.choices)

@@ -1,6 +1,6 @@
 """After-sales desk pages: thin views that check the role, parse a form, call one service and render.
 
-Every page checks the person against the desk's access declaration (`backoffice.caseaccess.AFTERSALES`), and every
+Every page checks the person against the desk's access declaration (`backoffice.cases.access.AFTERSALES`), and every
 case URL fetches its case with `get_case_for`, so no after-sales URL serves another desk's case.
 """
 
@@ -17,15 +17,17 @@ from django_tables2 import RequestConfig
 from aftersales import forms, offers, services
 from aftersales.filters import CaseFilter
 from aftersales.tables import CaseTable
-from backoffice import casepage, casework, queues
-from backoffice.caseaccess import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_to, get_case_for, require_desk
-from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases import page as casepage
+from backoffice.cases import queues
+from backoffice.cases import services as casework
+from backoffice.cases.access import AFTERSALES, SUPERVISE, VIEW, WORK, desks_open_to, get_case_for, require_desk
+from backoffice.cases.actions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases.forms import NoteOnlyForm, staff_on_duty
+from backoffice.cases.models import REASON_SHIPPING_PAYER, ShippingPayer
+from backoffice.cases.tables import QueuePaginator
 from backoffice.errors import DomainError
-from backoffice.forms import NoteOnlyForm, staff_on_duty
 from backoffice.models import Case, Courier, Desk, StoreSettings
-from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
-from backoffice.queuetables import QueuePaginator
-from backoffice.supervisor_forms import BulkAssignForm
+from backoffice.supervisor.forms import BulkAssignForm
 
 PER_PAGE = 25
 

@@ -6,8 +6,6 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import lockout_admin  # noqa: F401 - registers the audited login lock-out admin
-from backoffice.audit import AuditedAdminMixin, record_settings_change
 from backoffice.errors import DomainError
 from backoffice.models import (
     AutoReplyRule,
@@ -35,8 +33,10 @@ from backoffice.models import (
     TrackingEvent,
     mask_phone,
 )
-from backoffice.money import format_fen
-from backoffice.shipping import switch_to_presale as switch_product_to_presale
+from backoffice.platform.shipping import switch_to_presale as switch_product_to_presale
+from backoffice.staff import lockout_admin  # noqa: F401 - registers the audited login lock-out admin
+from backoffice.store.money import format_fen
+from backoffice.supervisor.audit import AuditedAdminMixin, record_settings_change
 from quality.forms import PhraseCheckedForm
 
 
@@ -530,7 +530,7 @@ class CouponAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark as used"))
     def mark_used(self, request: HttpRequest, queryset) -> None:
-        from backoffice.coupons import mark_coupon_used
+        from backoffice.followups.coupons import mark_coupon_used
 
         done = 0
         for coupon in queryset.select_related("case"):
@@ -548,7 +548,7 @@ class CouponAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from django import forms as _forms  # noqa: E402 - this section's own imports
 from django.utils.html import format_html  # noqa: E402
 
-from backoffice.models.platform import ImportJob, PlatformCredentials, SyncCursor, secret_hint  # noqa: E402
+from backoffice.platform.models import ImportJob, PlatformCredentials, SyncCursor, secret_hint  # noqa: E402
 
 
 class PlatformCredentialsForm(_forms.ModelForm):
@@ -599,7 +599,7 @@ class PlatformCredentialsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("in use"))
     def source(self, obj: PlatformCredentials) -> str:
-        from backoffice.pdd.client import Credentials
+        from backoffice.platform.pdd.client import Credentials
 
         credentials = Credentials.load()
         if credentials is None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.roles import is_store_admin
+from backoffice.staff.roles import is_store_admin
 
 
 class StoreAdminSite(admin.AdminSite):

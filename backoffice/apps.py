@@ -12,18 +12,18 @@ class BackofficeConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from backoffice.audit_guard import reinstall_after_migrate
-        from backoffice.defaults import ensure_store_defaults
-        from backoffice.lockout import on_user_locked_out, on_user_logged_in
-        from backoffice.roles import ensure_role_groups
+        from backoffice.cases.audit_guard import reinstall_after_migrate
+        from backoffice.staff.lockout import on_user_locked_out, on_user_logged_in
+        from backoffice.staff.roles import ensure_role_groups
+        from backoffice.store.defaults import ensure_store_defaults
 
         # django-axes' hook: a login lock-out goes into the audit log.
-        user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.lockout.audit")
-        user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.lockout.clear_own_failures")
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.staff.lockout.audit")
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.staff.lockout.clear_own_failures")
 
         # A change of the store's settings, hours or holidays is seen by the rest of the request or task that made it.
         from backoffice.models import BusinessHours, Holiday, StoreSettings
-        from backoffice.storecache import forget_store_settings
+        from backoffice.store.cache import forget_store_settings
 
         for model in (StoreSettings, BusinessHours, Holiday):
             for signal in (post_save, post_delete):
@@ -32,7 +32,7 @@ class BackofficeConfig(AppConfig):
                 )
 
         # django-tables2 reads each render method's signature once, not once per cell.
-        from backoffice.queuetables import install_kept_signatures
+        from backoffice.cases.tables import install_kept_signatures
 
         install_kept_signatures()
 
@@ -40,7 +40,7 @@ class BackofficeConfig(AppConfig):
         post_migrate.connect(ensure_role_groups, dispatch_uid="backoffice.ensure_role_groups")
         post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")
         # SQLite drops a table's triggers when a migration rebuilds it: the audit guard is put back after each migrate.
-        post_migrate.connect(reinstall_after_migrate, sender=self, dispatch_uid="backoffice.audit_guard")
+        post_migrate.connect(reinstall_after_migrate, sender=self, dispatch_uid="backoffice.cases.audit_guard")
 
 
 class StoreAdminConfig(AdminConfig):

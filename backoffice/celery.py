@@ -9,7 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["backoffice.importing", "backoffice.pdd"])  # tasks modules inside the project package
+app.autodiscover_tasks(
+    ["backoffice.platform.importing", "backoffice.platform.pdd"]
+)  # tasks modules inside the project package
 
 DAY = 24 * 60 * 60.0
 # Timed work lives in database rows; beat only wakes the sweepers that claim the due ones.
@@ -23,9 +25,9 @@ PERIODIC: list[tuple[str, str, float, crontab | None]] = [
     ("sweep-followups", "backoffice.tasks.sweep_followups", 60.0, None),
     ("close-settled-cases", "aftersales.tasks.close_settled_cases", 900.0, None),
     ("send-due-surveys", "surveys.tasks.send_due_surveys", 300.0, None),
-    ("sweep-imports", "backoffice.importing.tasks.sweep_import_jobs", 60.0, None),
+    ("sweep-imports", "backoffice.platform.importing.tasks.sweep_import_jobs", 60.0, None),
     ("expire-coupons", "backoffice.tasks.expire_coupons", DAY, crontab(hour=0, minute=10)),
-    ("pdd-sync", "backoffice.pdd.tasks.sync_platform", 300.0, None),
+    ("pdd-sync", "backoffice.platform.pdd.tasks.sync_platform", 300.0, None),
     ("quality-weekly-sample", "quality.tasks.draw_weekly_sample", 7 * DAY, crontab(hour=6, minute=0, day_of_week=1)),
 ]
 # Runs that are not worth doing after waiting longer than this (default: most of their interval).
@@ -65,16 +67,16 @@ def _record_periodic_run(sender=None, **kwargs) -> None:
     record_run(entry)
 
 
-@task_prerun.connect(dispatch_uid="backoffice.storecache.begin")
+@task_prerun.connect(dispatch_uid="backoffice.store.cache.begin")
 def _begin_store_settings_scope(task_id=None, **kwargs) -> None:
-    """Each task reads the store settings and calendar once (backoffice.storecache)."""
-    from backoffice.storecache import begin_task_scope
+    """Each task reads the store settings and calendar once (backoffice.store.cache)."""
+    from backoffice.store.cache import begin_task_scope
 
     begin_task_scope(task_id=task_id)
 
 
-@task_postrun.connect(dispatch_uid="backoffice.storecache.end")
+@task_postrun.connect(dispatch_uid="backoffice.store.cache.end")
 def _end_store_settings_scope(task_id=None, **kwargs) -> None:
-    from backoffice.storecache import end_task_scope
+    from backoffice.store.cache import end_task_scope
 
     end_task_scope(task_id=task_id)

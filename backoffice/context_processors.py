@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from backoffice.roles import is_supervisor
+from backoffice.staff.roles import is_supervisor
 
 
 def timed_work(request) -> dict:

@@ -17,8 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from backoffice.businesshours import Calendar
-from backoffice.library import DEFAULT_QUICK_PHRASES, install_library
+from backoffice.messaging.library import DEFAULT_QUICK_PHRASES, install_library
 from backoffice.models import (
     AutoReplyRule,
     Courier,
@@ -34,9 +33,10 @@ from backoffice.models import (
     StoreSettings,
     TrackingEvent,
 )
-from backoffice.roles import Role, ensure_role_groups
-from backoffice.shipping import compute_ship_by
-from backoffice.storecache import forget_store_settings
+from backoffice.platform.shipping import compute_ship_by
+from backoffice.staff.roles import Role, ensure_role_groups
+from backoffice.store.businesshours import Calendar
+from backoffice.store.cache import forget_store_settings
 
 # Where the demo serves: `make demo` sets PUBLIC_BASE_URL to the address runserver listens on.
 DEMO_URL = settings.PUBLIC_BASE_URL + "/"
@@ -839,7 +839,7 @@ def seed_orders(*, now: dt.datetime, orders: int, rng_seed: int) -> dict[str, in
 
 # --- Messaging -----------------------------------------------------------------------------------------------------
 
-# The store's default library (backoffice.library) is installed by migrate; the demo adds no phrases of its own.
+# The store's default library (backoffice.messaging.library) is installed by migrate; the demo adds no phrases of its own.
 QUICK_PHRASES = DEFAULT_QUICK_PHRASES
 
 

@@ -59,7 +59,7 @@ def public_base_url() -> str:
 PUBLIC_BASE_URL = public_base_url()
 # How many reverse proxies in front of the app append to X-Forwarded-For: the client's address is read that many
 # entries from its end. 0 (no proxy): REMOTE_ADDR. A wrong number lets clients pick their address, or makes every
-# customer share the proxy's (backoffice/clientip.py).
+# customer share the proxy's (backoffice/staff/clientip.py).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "backoffice.storecache.StoreSettingsScopeMiddleware",
+    "backoffice.store.cache.StoreSettingsScopeMiddleware",
     "backoffice.middleware.StoreLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "backoffice.roles.roles_context",
+                "backoffice.staff.roles.roles_context",
                 "backoffice.context_processors.timed_work",
             ],
             "builtins": ["backoffice.templatetags.backoffice", "template_partials.templatetags.partials"],
@@ -157,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username or address before any password is checked.
-    "backoffice.lockout.LockoutBackend",
+    "backoffice.staff.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -169,12 +169,12 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "backoffice.clientip.client_ip"
-AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
-# A successful login clears only that username's failures from that address (backoffice.lockout): axes' own reset
+AXES_CLIENT_IP_CALLABLE = "backoffice.staff.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.staff.lockout.lockout_response"
+# A successful login clears only that username's failures from that address (backoffice.staff.lockout): axes' own reset
 # would clear the whole address, so one valid account could reset the count of guesses against another.
 AXES_RESET_ON_SUCCESS = False
-AXES_ENABLE_ADMIN = False  # backoffice/lockout_admin.py registers the store admins' own, audited, views
+AXES_ENABLE_ADMIN = False  # backoffice/staff/lockout_admin.py registers the store admins' own, audited, views
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"

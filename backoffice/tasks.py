@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from backoffice import outbox
+from backoffice.messaging import outbox
 
 
 @shared_task(acks_late=True)
@@ -20,7 +20,7 @@ def sweep_outbox() -> int:
 @shared_task(acks_late=True)
 def dispatch_followup_task(followup_id: int) -> str:
     """Send one due follow-up now (queued on commit when it is due at once); the sweep covers any it misses."""
-    from backoffice import followups
+    from backoffice.followups import services as followups
 
     return followups.dispatch_followup(followup_id)
 
@@ -28,7 +28,7 @@ def dispatch_followup_task(followup_id: int) -> str:
 @shared_task
 def sweep_followups() -> dict:
     """Beat: dispatch the follow-ups whose time has come (A9, A10, L3), exactly once each."""
-    from backoffice import followups
+    from backoffice.followups import services as followups
 
     return dict(followups.dispatch_due())
 
@@ -36,7 +36,7 @@ def sweep_followups() -> dict:
 @shared_task
 def expire_coupons() -> int:
     """Beat, daily: coupons past their date become expired."""
-    from backoffice import coupons
+    from backoffice.followups import coupons
 
     return coupons.expire_coupons()
 
@@ -44,7 +44,7 @@ def expire_coupons() -> int:
 @shared_task
 def auto_assign_cases() -> int:
     """Beat: when the store switched automatic assignment on, hand unassigned cases to agents on duty."""
-    from backoffice.casework import auto_assign
+    from backoffice.cases.services import auto_assign
     from backoffice.models import Desk, StoreSettings
 
     if not StoreSettings.load().auto_assign:

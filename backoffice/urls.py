@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from backoffice import notification_views, views
+from backoffice import views
+from backoffice.staff import views as notification_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,12 +19,12 @@ urlpatterns = [
     path("cases/<str:number>/phrases/", views.case_phrases, name="case_phrases"),
     path("aftersales/", include("aftersales.urls")),
     path("logistics/", include("logistics.urls")),
-    path("followups/", include("backoffice.followup_urls")),
+    path("followups/", include("backoffice.followups.urls")),
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
-    path("supervisor/", include("backoffice.supervisor_urls")),
+    path("supervisor/", include("backoffice.supervisor.urls")),
     path("quality/", include("quality.urls")),
-    path("imports/", include("backoffice.import_urls")),
+    path("imports/", include("backoffice.platform.urls")),
     path("api/v1/", include("aftersales.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),

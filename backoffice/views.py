@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice import casework
-from backoffice.caseaccess import find_case_for
-from backoffice.phrases import prepare as prepare_phrases
-from backoffice.queues import case_page_url, search_phrases
-from backoffice.roles import Role, is_agent, is_store_admin, require_role
+from backoffice.cases import services as casework
+from backoffice.cases.access import find_case_for
+from backoffice.cases.queues import case_page_url, search_phrases
+from backoffice.messaging.phrases import prepare as prepare_phrases
+from backoffice.staff.roles import Role, is_agent, is_store_admin, require_role
 from backoffice.sweeps import sweep_statuses
 
 logger = logging.getLogger(__name__)

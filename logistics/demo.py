@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import Case, CaseKind, Desk, Status
 from logistics import detection, services
 from logistics.models import CourierContact

@@ -21,7 +21,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import (
     DESK_PREFIX,

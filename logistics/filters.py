@@ -6,9 +6,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import StaffChoiceFilter, staff_users
+from backoffice.cases.forms import StaffChoiceFilter, staff_users
+from backoffice.cases.queues import search_cases
 from backoffice.models import DESK_KINDS, Case, Courier, Desk, Shipment, Status
-from backoffice.queues import search_cases
 
 AGES = {
     "today": (None, dt.timedelta(days=1)),

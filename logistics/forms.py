@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import timestamps
 from backoffice.models import Courier, Order, Shipment
+from backoffice.platform import timestamps
 from logistics.models import CourierContact, OutOfStockOffer
 from logistics.services import NOTIFY_TEMPLATES, TEMPLATE_LABELS, Outcome
 

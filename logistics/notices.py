@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from backoffice import outbox
-from backoffice.businesshours import Calendar
+from backoffice.messaging import outbox
 from backoffice.models import Order, Shipment, StoreSettings
+from backoffice.store.businesshours import Calendar
 from logistics.models import CustomerNotice
 from logistics.services import AFTERSALES_REMINDER, SHIPMENT_NOTICE
 

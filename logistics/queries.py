@@ -2,7 +2,7 @@
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from backoffice import queues
+from backoffice.cases import queues
 from backoffice.models import Desk, Shipment, StoreSettings
 from logistics.models import CourierContact, OutOfStockOffer, Problem, SweepRun
 

@@ -1,6 +1,6 @@
 """The logistics desk's actions: each one checks its rule, changes rows in a transaction and writes the timeline.
 
-The shared verbs (claim, release, assign, reply, note, plain state moves) are backoffice.casework's; these are the
+The shared verbs (claim, release, assign, reply, note, plain state moves) are backoffice.cases.services's; these are the
 desk's own: courier contacts (L5), customer notices from templates (L3, L5), the out-of-stock offer (L3), manual
 tracking updates (L4), resolving and closing, and agents reporting an order out of stock (L2/L3).
 """
@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales import services as aftersales
-from backoffice import casework, followups, outbox
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
+from backoffice.followups import services as followups
+from backoffice.messaging import outbox
 from backoffice.models import (
     Campaign,
     Case,
@@ -31,12 +33,12 @@ from backoffice.models import (
     TrackingEvent,
     Trigger,
 )
-from backoffice.money import format_fen
+from backoffice.store.money import format_fen
 from logistics import detection
 from logistics.models import CourierContact, OutOfStockOffer, Problem
 from logistics.tracking import TrackEvent
 
-# Template keys (backoffice.defaults.DEFAULT_TEMPLATES; store admins edit the texts).
+# Template keys (backoffice.store.defaults.DEFAULT_TEMPLATES; store admins edit the texts).
 SHIPMENT_NOTICE = "shipment_notice"  # L6
 AFTERSALES_REMINDER = "aftersales_reminder"  # A1
 STALLED_NOTICE = "stalled_notice"  # L5

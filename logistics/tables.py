@@ -4,8 +4,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases.tables import case_url
 from backoffice.models import Case
-from backoffice.queuetables import case_url
 
 
 def _case_url(record) -> str:

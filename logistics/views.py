@@ -1,6 +1,6 @@
 """Logistics desk pages: thin views that check the role, parse a form, call one service and render.
 
-Every page checks the person against the desk's access declaration (`backoffice.caseaccess.LOGISTICS`), and every
+Every page checks the person against the desk's access declaration (`backoffice.cases.access.LOGISTICS`), and every
 case URL fetches its case with `get_case_for`, so no logistics URL serves another desk's case.
 """
 
@@ -14,13 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casepage, casework, queues
-from backoffice.caseaccess import LOGISTICS, SUPERVISE, VIEW, WORK, get_case_for, require_desk
-from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases import page as casepage
+from backoffice.cases import queues
+from backoffice.cases import services as casework
+from backoffice.cases.access import LOGISTICS, SUPERVISE, VIEW, WORK, get_case_for, require_desk
+from backoffice.cases.actions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases.forms import NoteOnlyForm
+from backoffice.cases.tables import QueuePaginator
 from backoffice.errors import DomainError
-from backoffice.forms import NoteOnlyForm
 from backoffice.models import Case, Desk, StoreSettings
-from backoffice.queuetables import QueuePaginator
 from logistics import detection, forms, queries, services
 from logistics.filters import LogisticsCaseFilter
 from logistics.models import OutOfStockOffer

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
-from backoffice.audit import AuditedAdminMixin
+from backoffice.supervisor.audit import AuditedAdminMixin
 from quality.models import BannedPhrase, Criterion, QualitySettings, Review, ReviewScore, SampleDraw, Scorecard
 
 

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import reports
-from backoffice.reports import Period, pct, staff_label
+from backoffice.supervisor import reports
+from backoffice.supervisor.reports import Period, pct, staff_label
 from quality.models import SCORED_STATUSES, Review, ReviewScore, ReviewStatus
 from quality.services import week_of
 

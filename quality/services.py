@@ -22,10 +22,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.casework import record_event
+from backoffice.cases.services import record_event
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, Desk, EventType, Status
-from backoffice.roles import Role, has_role
+from backoffice.staff.roles import Role, has_role
 from quality.models import QualitySettings, Review, ReviewReason, ReviewScore, ReviewStatus, SampleDraw, Scorecard
 from quality.phrases import describe, find_phrases
 

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backoffice import queues
-from backoffice.caseactions import form_errors_to_messages
+from backoffice.cases import queues
+from backoffice.cases.actions import form_errors_to_messages
 from backoffice.errors import DomainError
-from backoffice.reports import Period
-from backoffice.roles import Role, require_role
-from backoffice.supervisor_charts import columns, hbars
-from backoffice.supervisor_forms import PeriodForm, period_presets
-from backoffice.supervisor_views import csv_response
+from backoffice.staff.roles import Role, require_role
+from backoffice.supervisor.charts import columns, hbars
+from backoffice.supervisor.forms import PeriodForm, period_presets
+from backoffice.supervisor.reports import Period
+from backoffice.supervisor.views import csv_response
 from quality import queries, services
 from quality.forms import AddCaseForm, AnswerForm, DrawForm, QueueFilterForm, ScorecardForm
 from quality.models import Review, ReviewStatus, Scorecard

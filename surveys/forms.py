@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import timestamps
-from backoffice.forms import YuanField
+from backoffice.cases.forms import YuanField
 from backoffice.models import DESK_KINDS, Desk, Reason
+from backoffice.platform import timestamps
 from surveys.models import Survey, SurveyReason
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

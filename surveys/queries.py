@@ -9,9 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import queues
+from backoffice.cases import queues
 from backoffice.models import Case, CaseKind, Desk, StoreSettings
-from backoffice.roles import staff_display_name
+from backoffice.staff.roles import staff_display_name
 from surveys.models import CallAttempt, CallBack, Survey, SurveyAnswerReason
 
 Answer = Survey.Answer

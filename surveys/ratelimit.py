@@ -5,7 +5,7 @@ import logging
 
 from django.core.cache import cache
 
-from backoffice import clientip
+from backoffice.staff import clientip
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Survey and call-back rules (A12, A13): every write of the surveys app goes through a function here.
 
-- after_case_closed: the closing hook (backoffice.closure.AFTER_CLOSE) that sends the survey, or waits for the
+- after_case_closed: the closing hook (backoffice.cases.closure.AFTER_CLOSE) that sends the survey, or waits for the
   follow-up message to carry it, as the store chose.
 - followup_survey_url: what the follow-up message puts in its {survey_url} when it carries the survey.
 - answer_survey: one answer per case; a dissatisfied one opens a call-back (A13).
@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from backoffice import casework, outbox
-from backoffice.businesshours import Calendar
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
+from backoffice.messaging import outbox
 from backoffice.models import (
     Case,
     CaseKind,
@@ -31,7 +31,8 @@ from backoffice.models import (
     Status,
     StoreSettings,
 )
-from backoffice.money import format_fen
+from backoffice.store.businesshours import Calendar
+from backoffice.store.money import format_fen
 from surveys.models import CallAttempt, CallBack, Survey, SurveyAnswerReason, SurveyReason, SurveySettings, hash_token
 
 logger = logging.getLogger(__name__)
@@ -295,7 +296,7 @@ def open_callback(*, survey: Survey, reasons: list[SurveyReason] | None = None, 
 def _issue_coupon_by_hand(*, case: Case, value_fen: int, actor, note: str) -> str:
     """Another coupon through the follow-up module when it offers one; otherwise the promise is recorded only."""
     try:
-        issue = import_string("backoffice.followups.issue_manual_coupon")
+        issue = import_string("backoffice.followups.services.issue_manual_coupon")
     except ImportError:
         return ""
     coupon = issue(case=case, value_fen=value_fen, actor=actor, reason=note)

@@ -4,8 +4,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases.tables import case_url
 from backoffice.models import Case
-from backoffice.queuetables import case_url
 from backoffice.templatetags.backoffice import staff_name
 
 

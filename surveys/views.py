@@ -15,14 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from backoffice import casepage, casework, queues
-from backoffice.caseaccess import CALLBACK, VIEW, WORK, get_case_for, require_desk
-from backoffice.caseactions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases import page as casepage
+from backoffice.cases import queues
+from backoffice.cases import services as casework
+from backoffice.cases.access import CALLBACK, VIEW, WORK, get_case_for, require_desk
+from backoffice.cases.actions import form_errors_to_messages, handle_common_action, take_next_and_open
+from backoffice.cases.forms import NoteOnlyForm
+from backoffice.cases.tables import QueuePaginator
 from backoffice.errors import DomainError
-from backoffice.forms import NoteOnlyForm
 from backoffice.models import OPEN_STATUSES, Case, Desk, Status, StoreSettings
-from backoffice.queuetables import QueuePaginator
-from backoffice.roles import Role, require_role
+from backoffice.staff.roles import Role, require_role
 from surveys import queries, ratelimit, services
 from surveys.filters import CallbackFilter
 from surveys.forms import CallForm, ResultsFilterForm, SurveyAnswerForm
@@ -78,7 +80,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _supervisor(request: HttpRequest) -> None:
-    """The call-back desk's people (its access declaration, `backoffice.caseaccess.CALLBACK`: supervisors)."""
+    """The call-back desk's people (its access declaration, `backoffice.cases.access.CALLBACK`: supervisors)."""
     require_desk(request.user, CALLBACK.desk, WORK)
 
 

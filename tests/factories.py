@@ -18,6 +18,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from aftersales.models import Payout
+from backoffice.messaging.models import hash_token
 from backoffice.models import (
     DESK_PREFIX,
     AutoReplyRule,
@@ -45,9 +46,8 @@ from backoffice.models import (
     StoreSettings,
     TrackingEvent,
 )
-from backoffice.models.messaging import hash_token
-from backoffice.roles import Role
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
+from backoffice.staff.roles import Role
 
 PASSWORD = "demo12345"
 DEFAULT_SKU_CODE = "FACTORY-SKU"

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import CaseEvent, EventType, OrderItem, OutboundMessage, Status
 from quality import services as quality
 from surveys import services as surveys

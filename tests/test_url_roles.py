@@ -15,8 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from backoffice.importing import jobs
 from backoffice.models import ImportJob, Notification, OutboundMessage
+from backoffice.platform.importing import jobs
 from quality import services as quality
 from surveys.models import Survey
 from tests.factories import (

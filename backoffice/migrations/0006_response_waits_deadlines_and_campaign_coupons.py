@@ -18,7 +18,7 @@ OLD_TEXTS = {
 
 
 def correct_default_texts(apps, schema_editor):
-    from backoffice.defaults import DEFAULT_TEMPLATES
+    from backoffice.store.defaults import DEFAULT_TEMPLATES
 
     MessageTemplate = apps.get_model("backoffice", "MessageTemplate")
     for key, old in OLD_TEXTS.items():

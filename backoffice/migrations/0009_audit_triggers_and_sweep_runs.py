@@ -4,7 +4,7 @@ task gets a row noting when it last ran (/healthz)."""
 import django.utils.timezone
 from django.db import migrations, models
 
-from backoffice.audit_guard import drop_sql, install_sql
+from backoffice.cases.audit_guard import drop_sql, install_sql
 
 
 class RunSQLOn(migrations.RunSQL):

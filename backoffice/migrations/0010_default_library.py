@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from backoffice.library import install_library, upgrade_unedited_templates
+    from backoffice.messaging.library import install_library, upgrade_unedited_templates
 
     message_template = apps.get_model("backoffice", "MessageTemplate")
     install_library(

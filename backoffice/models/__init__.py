@@ -1,4 +1,4 @@
-from backoffice.models.cases import (
+from backoffice.cases.models import (
     DESK_KINDS,
     DESK_PREFIX,
     OPEN_STATUSES,
@@ -13,8 +13,8 @@ from backoffice.models.cases import (
     ResponseWait,
     Status,
 )
-from backoffice.models.coupons import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
-from backoffice.models.messaging import (
+from backoffice.followups.models import AFTER_CLOSURE_TRIGGERS, Campaign, Coupon, FollowUp, Trigger
+from backoffice.messaging.models import (
     AutoReplyRule,
     Channel,
     Integration,
@@ -22,22 +22,23 @@ from backoffice.models.messaging import (
     OutboundMessage,
     QuickPhrase,
 )
-from backoffice.models.notifications import Notification
-from backoffice.models.platform import ImportJob, PlatformCredentials, SyncCursor
-from backoffice.models.staff import StaffProfile
-from backoffice.models.store import (
+from backoffice.models.sweeps import SweepRun
+from backoffice.platform.models import (
     Courier,
     Customer,
+    ImportJob,
     Order,
     OrderItem,
+    PlatformCredentials,
     Product,
     Shipment,
     Sku,
+    SyncCursor,
     TrackingEvent,
     mask_phone,
 )
-from backoffice.models.storesettings import BusinessHours, Holiday, StoreSettings
-from backoffice.models.sweeps import SweepRun
+from backoffice.staff.models import Notification, StaffProfile
+from backoffice.store.models import BusinessHours, Holiday, StoreSettings
 
 __all__ = [
     "AFTER_CLOSURE_TRIGGERS",

@@ -4,8 +4,8 @@ from django import template
 from django.utils import timezone
 
 from backoffice.models import mask_phone
-from backoffice.money import format_fen
-from backoffice.roles import staff_display_name
+from backoffice.staff.roles import staff_display_name
+from backoffice.store.money import format_fen
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django import template
 
-from backoffice import notifications
+from backoffice.staff import notifications
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import AutoReplyRule, CaseEvent, CaseKind, Desk, EventType, MessageTemplate, OutboundMessage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

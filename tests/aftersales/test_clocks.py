@@ -10,7 +10,9 @@ from django.utils import translation
 
 from aftersales import services
 from aftersales.models import Payout
-from backoffice import casework, followups
+from backoffice.cases import services as casework
+from backoffice.cases.queues import response_rate
+from backoffice.followups import services as followups
 from backoffice.models import (
     AutoReplyRule,
     Campaign,
@@ -29,8 +31,7 @@ from backoffice.models import (
     StoreSettings,
     Trigger,
 )
-from backoffice.queues import response_rate
-from backoffice.reports import Period, first_handling, response_rates
+from backoffice.supervisor.reports import Period, first_handling, response_rates
 from tests.factories import shanghai
 
 # November 2026: the 24th is a Tuesday. Default opening hours 09:00–23:00 every day; R1 window 08:00–23:00.
@@ -420,7 +421,7 @@ def test_settled_cases_close_by_themselves_after_the_quiet_period(make_order, ag
 
 
 def test_the_platform_reporting_success_confirms_the_refund(order, agent):
-    from backoffice.importing.aftersales import AftersalesImporter, AftersalesRow
+    from backoffice.platform.importing.aftersales import AftersalesImporter, AftersalesRow
 
     case = services.open_application(
         kind=CaseKind.REFUND, order=order, amount_fen=5990, source="import", external_id="PDD-1"

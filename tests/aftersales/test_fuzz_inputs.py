@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from aftersales.api import ApplicationIn, MessageIn
-from backoffice import money, timestamps
-from backoffice.importing import parsing
 from backoffice.models import Case, CaseEvent, Customer, Integration
+from backoffice.platform import timestamps
+from backoffice.platform.importing import parsing
+from backoffice.store import money
 
 ENDPOINT_EXAMPLES = 60
 PARSER_EXAMPLES = 150

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from aftersales import services
-from backoffice import phrases
 from backoffice.errors import DomainError
+from backoffice.messaging import phrases
 from backoffice.models import CaseEvent, CaseKind, EventType, Order, OutboundMessage, QuickPhrase
 
 TRACKING = "亲，您的订单{order_no}已由{courier}发出，单号{tracking_no}，预计 3–5 天送达~"

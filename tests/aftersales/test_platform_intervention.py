@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from aftersales import platform
-from backoffice import casework
-from backoffice.importing import aftersales_status
+from backoffice.cases import services as casework
 from backoffice.models import Case, CaseKind, Desk, EventType, Notification, Priority, Status
+from backoffice.platform.importing import aftersales_status
 from tests.factories import SupervisorFactory
 
 HOUR = dt.timedelta(hours=1)

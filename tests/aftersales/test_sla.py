@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from backoffice import casework
-from backoffice.businesshours import Calendar
+from backoffice.cases import services as casework
 from backoffice.models import CaseEvent, CaseKind, Desk, EventType, Holiday
+from backoffice.store.businesshours import Calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -109,7 +109,7 @@ def test_calendar_worked_weekend_day_opens_with_monday_hours(store):
 
 
 def test_response_rate_counts_replies_in_time(inquiry, agent, agent2):
-    from backoffice.queues import response_rate
+    from backoffice.cases.queues import response_rate
 
     for minute, who, late in ((0, agent, False), (10, agent, True), (20, agent2, False)):
         casework.record_customer_message(case=inquiry, body="在吗", at=at(23, 11, minute))

@@ -6,7 +6,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from aftersales import services
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import Case, CaseKind, Desk, Priority, Status
 
 

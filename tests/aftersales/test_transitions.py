@@ -1,6 +1,6 @@
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, CaseKind, Desk, EventType, Status
 

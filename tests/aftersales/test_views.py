@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from aftersales import services
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import Case, CaseEvent, CaseKind, Desk, EventType, QuickPhrase, Status
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from backoffice.businesshours import Calendar
+from backoffice.store.businesshours import Calendar
 
 NINE_TO_SIX = ((dt.time(9, 0), dt.time(18, 0)),)
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from backoffice.roles import Role
+from backoffice.staff.roles import Role
 
 ADMIN_INDEX = "/admin/"
 

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from backoffice import audit_guard
+from backoffice.cases import audit_guard
 from backoffice.models import CaseEvent, EventType
 from tests.factories import CaseEventFactory
 
-MIGRATIONS = Path(audit_guard.__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(audit_guard.__file__).resolve().parents[1] / "migrations"
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (CI does)"

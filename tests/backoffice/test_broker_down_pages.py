@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from backoffice import outbox
-from backoffice.importing import jobs
+from backoffice.messaging import outbox
 from backoffice.models import ImportJob, OutboundMessage, Status
+from backoffice.platform.importing import jobs
 from tests.factories import CaseFactory
 from tests.importing.test_jobs import big_order_file
 from tests.surveys.conftest import close, token_sent_for

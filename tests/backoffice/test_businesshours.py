@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from backoffice.businesshours import Calendar
+from backoffice.store.businesshours import Calendar
 from tests.factories import HolidayFactory, shanghai
 
 MINUTES = dt.timedelta(minutes=1)

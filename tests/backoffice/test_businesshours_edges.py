@@ -1,7 +1,7 @@
 """Business-hours arithmetic at its edges: exactly at opening and closing, time that ends on a closing bell, empty
 intervals, the R1 window, and the customer's "when a person answers" text (R2).
 
-Mutation testing (`make mutate`) of backoffice/businesshours.py leaves these survivors, each equivalent to the code:
+Mutation testing (`make mutate`) of backoffice/store/businesshours.py leaves these survivors, each equivalent to the code:
 - for_store's cache key "calendar" → None, "XXcalendarXX", "CALENDAR": the key names nothing else in the scope, so
   any other key keeps the same calendar once per scope.
 - add_business_time `span_end <= local` → `<`: a span that ends at the start adds no time either way.
@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 
-from backoffice.businesshours import Calendar, next_open_text
 from backoffice.models import StoreSettings
-from backoffice.storecache import store_settings_scope
+from backoffice.store.businesshours import Calendar, next_open_text
+from backoffice.store.cache import store_settings_scope
 from tests.factories import shanghai
 
 MINUTES = dt.timedelta(minutes=1)

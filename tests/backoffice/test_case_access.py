@@ -16,8 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from aftersales.models import Payout
-from backoffice import casework
-from backoffice.caseaccess import DESKS, get_case_for
+from backoffice.cases import services as casework
+from backoffice.cases.access import DESKS, get_case_for
 from backoffice.models import Case, CaseEvent, CaseKind, Coupon, Desk, OutboundMessage, Status
 from logistics.models import CourierContact, OutOfStockOffer
 from logistics.services import STALLED_NOTICE

@@ -4,7 +4,7 @@ A conditional update that stops conditioning is visible on SQLite too: claim the
 change the row between the claimer's read and its update (the read goes stale), and check that the second claimer
 gets nothing. The PostgreSQL tests (marked `postgres`) run the same races with real threads.
 
-Mutation testing of claim_case (`make mutate MUTANTS='backoffice.casework.x_claim_case*'`) showed its refusal
+Mutation testing of claim_case (`make mutate MUTANTS='backoffice.cases.services.x_claim_case*'`) showed its refusal
 messages, its pk filter and its audit event untested; the tests below kill them. One survivor is equivalent:
 `case.refresh_from_db(fields=[…])` → `fields=None` reloads every field instead of three.
 """
@@ -15,9 +15,10 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
-from backoffice import casework, followups, outbox
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
-from backoffice.importing import jobs
+from backoffice.followups import services as followups
+from backoffice.messaging import outbox
 from backoffice.models import (
     CaseEvent,
     CaseKind,
@@ -29,6 +30,7 @@ from backoffice.models import (
     Status,
     StoreSettings,
 )
+from backoffice.platform.importing import jobs
 from logistics import detection, services
 from logistics.models import OutOfStockOffer, Problem
 from tests.factories import AgentFactory, CaseFactory, OutboundMessageFactory, make_order, shanghai

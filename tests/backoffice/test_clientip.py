@@ -2,7 +2,7 @@
 
 import pytest
 
-from backoffice.clientip import client_ip
+from backoffice.staff.clientip import client_ip
 
 
 @pytest.fixture

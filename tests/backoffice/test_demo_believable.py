@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.test import override_settings
 
-from backoffice import reports
+from backoffice.supervisor import reports
 from surveys.models import Survey
 from tests.factories import shanghai
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import Case, CaseEvent, Desk, EventType, StaffProfile, Status
 from backoffice.tasks import auto_assign_cases
 from tests.factories import AgentFactory, CaseFactory

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from backoffice.models import Order, Shipment
-from backoffice.roles import Role, is_agent, is_store_admin, is_supervisor
+from backoffice.staff.roles import Role, is_agent, is_store_admin, is_supervisor
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ installing again adds nothing and keeps what an admin changed; the demo seed add
 import pytest
 
 from backoffice.demo import seed_messaging
-from backoffice.library import (
+from backoffice.messaging.library import (
     DEFAULT_AUTO_REPLIES,
     DEFAULT_QUICK_PHRASES,
     SUPERSEDED_TEXTS,
@@ -12,9 +12,9 @@ from backoffice.library import (
     library_templates,
     upgrade_unedited_templates,
 )
+from backoffice.messaging.outbox import VARIABLE
+from backoffice.messaging.phrases import FACT_LABELS
 from backoffice.models import AutoReplyRule, MessageTemplate, QuickPhrase
-from backoffice.outbox import VARIABLE
-from backoffice.phrases import FACT_LABELS
 
 pytestmark = pytest.mark.django_db
 

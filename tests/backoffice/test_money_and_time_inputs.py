@@ -8,9 +8,10 @@ import time_machine
 from django.utils import translation
 
 from aftersales.forms import AmountForm, NewCaseForm
-from backoffice import money, timestamps
-from backoffice.money import MoneyError, parse_yuan
-from backoffice.timestamps import TimestampError, check_timestamp, parse_timestamp
+from backoffice.platform import timestamps
+from backoffice.platform.timestamps import TimestampError, check_timestamp, parse_timestamp
+from backoffice.store import money
+from backoffice.store.money import MoneyError, parse_yuan
 from logistics.forms import CourierContactForm, TrackingUpdateForm
 from surveys.forms import CallForm, ResultsFilterForm
 from tests.factories import make_order, shanghai

@@ -4,7 +4,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from backoffice import casework, outbox
+from backoffice.cases import services as casework
+from backoffice.messaging import outbox
 from backoffice.models import CaseEvent, CaseKind, Customer, Desk, EventType, OutboundMessage
 
 

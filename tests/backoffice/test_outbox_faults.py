@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice import casework, channels, outbox
+from backoffice.cases import services as casework
+from backoffice.messaging import channels, outbox
 from backoffice.models import CaseEvent, CaseKind, Desk, EventType, OutboundMessage
 from backoffice.tasks import sweep_outbox
 from tests.factories import CustomerFactory

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from backoffice import queues, queuetables
+from backoffice.cases import queues
+from backoffice.cases import tables as queuetables
 from backoffice.models import Case, CaseKind, Desk, Reason, Status, StoreSettings
 from tests.factories import AgentFactory, CaseFactory, CustomerFactory, OrderFactory, ShipmentFactory
 

@@ -15,8 +15,8 @@ from django.test import override_settings
 
 from backoffice.demo import DEMO_ORDER_REGEX, DEMO_PASSWORD, DEMO_STAFF, DEMO_URL
 from backoffice.models import Holiday, Order, Shipment, StoreSettings, TrackingEvent
-from backoffice.roles import Role
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
+from backoffice.staff.roles import Role
 from tests.factories import shanghai
 
 NOW = shanghai(2026, 11, 25, 15, 0)

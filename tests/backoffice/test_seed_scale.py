@@ -9,10 +9,10 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import Count, Max
 
-from backoffice.businesshours import Calendar
 from backoffice.demo import seed_store
 from backoffice.models import Customer, Order, OrderItem, Shipment, StoreSettings, TrackingEvent
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
+from backoffice.store.businesshours import Calendar
 from tests.factories import HolidayFactory, OrderFactory, StoreSettingsFactory, shanghai
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from backoffice.models import Order, StoreSettings
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
 from tests.factories import HolidayFactory, OrderFactory, ProductFactory, SkuFactory, StoreSettingsFactory, shanghai
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from backoffice.models import StoreSettings
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
 from tests.factories import ProductFactory, shanghai
 
 pytestmark = pytest.mark.django_db

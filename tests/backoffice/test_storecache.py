@@ -8,10 +8,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.businesshours import Calendar
 from backoffice.celery import app
 from backoffice.models import StoreSettings
-from backoffice.storecache import StoreSettingsScopeMiddleware, store_settings_scope
+from backoffice.store.businesshours import Calendar
+from backoffice.store.cache import StoreSettingsScopeMiddleware, store_settings_scope
 
 pytestmark = pytest.mark.django_db
 

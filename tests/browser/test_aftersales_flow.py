@@ -23,7 +23,8 @@ from backoffice.models import (
     Sku,
     Status,
 )
-from browser.conftest import login, make_staff
+
+from .conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,10 +8,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.models import OutboundMessage, Status
-from browser.conftest import login, make_staff
 from logistics import detection
 from logistics.models import CourierContact, Problem
 from tests.factories import make_order
+
+from .conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.models import CaseEvent, EventType, Status
-from browser.conftest import login, make_staff
 from quality.models import Criterion, Review, ReviewStatus, Scorecard
 from tests.factories import CaseFactory
+
+from .conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"

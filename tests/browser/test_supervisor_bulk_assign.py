@@ -4,8 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from backoffice.models import Case, CaseEvent, EventType
-from browser.conftest import login, make_staff
 from tests.factories import CaseFactory
+
+from .conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,10 @@ import re
 import pytest
 
 from backoffice.models import Status
-from browser.conftest import login, make_staff
 from tests.factories import AgentFactory, CaseFactory
 from tests.surveys.conftest import close, token_sent_for
+
+from .conftest import login, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

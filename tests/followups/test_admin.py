@@ -5,8 +5,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from backoffice.defaults import ensure_store_defaults
 from backoffice.models import Campaign, Coupon
+from backoffice.store.defaults import ensure_store_defaults
 from backoffice.tasks import sweep_followups
 from tests.factories import shanghai
 

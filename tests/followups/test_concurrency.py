@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from backoffice import followups
+from backoffice.followups import services as followups
 from backoffice.models import BusinessHours, Coupon, FollowUp, OutboundMessage
 from tests.factories import CustomerFactory
 

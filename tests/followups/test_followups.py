@@ -7,8 +7,8 @@ import time_machine
 from django.utils import timezone
 
 from aftersales import services as aftersales
-from backoffice import followups, outbox
-from backoffice.businesshours import Calendar
+from backoffice.followups import services as followups
+from backoffice.messaging import outbox
 from backoffice.models import (
     Campaign,
     CaseEvent,
@@ -20,6 +20,7 @@ from backoffice.models import (
     Status,
     Trigger,
 )
+from backoffice.store.businesshours import Calendar
 from backoffice.tasks import sweep_followups, sweep_outbox
 from tests.factories import CustomerFactory, make_order, shanghai
 
@@ -184,7 +185,7 @@ def test_resolving_a_negative_review_case_schedules_a_15_yuan_followup(customer,
 def test_out_of_stock_wait_sends_its_5_yuan_coupon_at_the_next_open_moment(
     customer, django_capture_on_commit_callbacks
 ):
-    from backoffice import casework
+    from backoffice.cases import services as casework
     from backoffice.models import Desk
 
     order = make_order(customer=customer)

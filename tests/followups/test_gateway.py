@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backoffice import outbox
+from backoffice.messaging import outbox
 from backoffice.models import Channel, OutboundMessage
 from backoffice.tasks import sweep_outbox
 from tests.factories import CustomerFactory

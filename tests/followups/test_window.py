@@ -3,9 +3,9 @@ open moment nearer to it. Both ends of the window are store settings (or the cam
 
 import datetime as dt
 
-from backoffice.businesshours import Calendar
-from backoffice.followups import due_time
+from backoffice.followups.services import due_time
 from backoffice.models import Campaign, StoreSettings
+from backoffice.store.businesshours import Calendar
 from tests.factories import shanghai
 
 NINE_TO_SIX = ((dt.time(9, 0), dt.time(18, 0)),)

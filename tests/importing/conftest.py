@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from backoffice.importing import jobs
 from backoffice.models import ImportJob
-from backoffice.pdd.client import Credentials, PddClient
-from importing import fake_pdd
+from backoffice.platform.importing import jobs
+from backoffice.platform.pdd.client import Credentials, PddClient
 from tests.factories import shanghai
+
+from . import fake_pdd
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A Sunday noon, after every time in the fixture files.

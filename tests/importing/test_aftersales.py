@@ -1,11 +1,12 @@
 import pytest
 
 from aftersales.models import Payout
-from backoffice.importing import aftersales
 from backoffice.models import Case, CaseEvent, CaseKind, EventType, ImportJob, Reason, Status
-from importing import make_fixtures
-from importing.conftest import fixture
+from backoffice.platform.importing import aftersales
 from tests.factories import shanghai
+
+from . import make_fixtures
+from .conftest import fixture
 
 EXPECTED_REJECTIONS = {
     6: "The number “9.00000005E+08” was turned into scientific notation by a spreadsheet, so its digits are lost.",

@@ -4,13 +4,14 @@ import datetime as dt
 
 import pytest
 
-from backoffice.importing import aftersales_status
-from backoffice.importing.aftersales_status import CLOSED, DONE, PENDING
 from backoffice.models import Case, EventType, Notification, Priority, Status
-from backoffice.pdd import sync
-from importing.conftest import NOW, fixture
-from importing.test_aftersales import FIELD, application, write_aftersales
+from backoffice.platform.importing import aftersales_status
+from backoffice.platform.importing.aftersales_status import CLOSED, DONE, PENDING
+from backoffice.platform.pdd import sync
 from tests.factories import AgentFactory, SupervisorFactory
+
+from .conftest import NOW, fixture
+from .test_aftersales import FIELD, application, write_aftersales
 
 # after_sales_status as the public SDKs document it (pdd.refund.list.increment.get, pdd.order.information.get).
 DOCUMENTED = {

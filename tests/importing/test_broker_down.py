@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from backoffice import outbox
-from backoffice.importing import jobs
-from backoffice.importing import tasks as import_tasks
+from backoffice.messaging import outbox
 from backoffice.models import ImportJob, Order
-from importing.test_jobs import big_order_file
+from backoffice.platform.importing import jobs
+from backoffice.platform.importing import tasks as import_tasks
+
+from .test_jobs import big_order_file
 
 State = ImportJob.State
 

@@ -4,11 +4,12 @@ import pytest
 from django.core.management import call_command
 
 from backoffice.errors import DomainError
-from backoffice.importing import jobs, orders
-from backoffice.importing.tasks import run_import_job
 from backoffice.models import ImportJob, Order
-from importing import make_fixtures
-from importing.conftest import fixture
+from backoffice.platform.importing import jobs, orders
+from backoffice.platform.importing.tasks import run_import_job
+
+from . import make_fixtures
+from .conftest import fixture
 
 State = ImportJob.State
 

@@ -5,12 +5,13 @@ import pytest
 from django.db import DatabaseError
 
 from backoffice.errors import DomainError
-from backoffice.importing import jobs, orders
-from backoffice.importing.orders import OrderImporter, OrderRow
 from backoffice.models import Courier, Customer, ImportJob, Order, OrderItem, Product, Shipment, Sku
-from importing import make_fixtures
-from importing.conftest import fixture
+from backoffice.platform.importing import jobs, orders
+from backoffice.platform.importing.orders import OrderImporter, OrderRow
 from tests.factories import shanghai
+
+from . import make_fixtures
+from .conftest import fixture
 
 EXPECTED_REJECTIONS = {
     9: "The number “2.61E+20” was turned into scientific notation by a spreadsheet, so its digits are lost.",

@@ -7,12 +7,13 @@ import io
 
 import pytest
 
-from backoffice.importing import parsing
-from backoffice.importing.parsing import RowError
 from backoffice.models import Case, ImportJob, Order, SyncCursor
-from backoffice.pdd import sync
-from importing import make_fixtures
-from importing.conftest import NOW
+from backoffice.platform.importing import parsing
+from backoffice.platform.importing.parsing import RowError
+from backoffice.platform.pdd import sync
+
+from . import make_fixtures
+from .conftest import NOW
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -2,11 +2,12 @@ import datetime as dt
 
 import pytest
 
-from backoffice.importing import headers, parsing
-from backoffice.importing.parsing import ImportFileError, RowError
-from importing import make_fixtures
-from importing.conftest import fixture
+from backoffice.platform.importing import headers, parsing
+from backoffice.platform.importing.parsing import ImportFileError, RowError
 from tests.factories import shanghai
+
+from . import make_fixtures
+from .conftest import fixture
 
 
 def test_committed_fixture_files_match_the_generator():

@@ -3,9 +3,10 @@ import hashlib
 import pytest
 
 from backoffice.models import PlatformCredentials
-from backoffice.pdd import client as pdd
-from backoffice.pdd.client import Credentials, PddApiError
-from importing import fake_pdd
+from backoffice.platform.pdd import client as pdd
+from backoffice.platform.pdd.client import Credentials, PddApiError
+
+from . import fake_pdd
 
 
 def test_the_signature_is_md5_over_secret_sorted_pairs_secret_in_upper_case_hex():

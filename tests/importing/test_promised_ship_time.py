@@ -6,15 +6,16 @@ import datetime as dt
 import pytest
 import time_machine
 
-from backoffice.importing.headers import field_for
-from backoffice.importing.parsing import RowError
 from backoffice.models import CaseKind, ImportJob, Order, Sku, StoreSettings, SyncCursor
-from backoffice.pdd import sync
-from importing import make_fixtures
-from importing.conftest import NOW
+from backoffice.platform.importing.headers import field_for
+from backoffice.platform.importing.parsing import RowError
+from backoffice.platform.pdd import sync
 from logistics import detection
 from logistics.models import Problem
 from tests.factories import shanghai
+
+from . import make_fixtures
+from .conftest import NOW
 
 SECOND = dt.timedelta(seconds=1)
 PAID = shanghai(2026, 11, 21, 10, 0)

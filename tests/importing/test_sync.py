@@ -6,9 +6,10 @@ import pytest
 
 from aftersales.models import Payout
 from backoffice.models import Case, CaseKind, Order, PlatformCredentials, Status, SyncCursor
-from backoffice.pdd import sync
-from backoffice.pdd.tasks import sync_platform
-from importing.conftest import NOW
+from backoffice.platform.pdd import sync
+from backoffice.platform.pdd.tasks import sync_platform
+
+from .conftest import NOW
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -3,9 +3,10 @@
 import csv
 import io
 
-from backoffice.importing import parsing
 from backoffice.models import ImportJob, Order
-from importing import make_fixtures
+from backoffice.platform.importing import parsing
+
+from . import make_fixtures
 
 HEADER = make_fixtures.ORDER_HEADERS_V1
 FULL = [list(row) for row in make_fixtures.ORDER_ROWS[:3]]  # lines 2-4: three good orders

@@ -3,9 +3,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.importing import jobs
 from backoffice.models import ImportJob, Order, PlatformCredentials
-from importing.conftest import fixture
+from backoffice.platform.importing import jobs
+
+from .conftest import fixture
 
 
 @pytest.fixture

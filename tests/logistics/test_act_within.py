@@ -1,8 +1,9 @@
 """How long an agent has to act on a new logistics problem is the store's setting, per kind of problem."""
 
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.models import Problem
 from tests.factories import StoreSettingsFactory, make_order
+
+from .conftest import HOUR, MINUTE, NOW
 
 
 def stalled_for(age):

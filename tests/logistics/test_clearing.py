@@ -6,12 +6,13 @@ import pytest
 from django.db import connection
 from django.utils.translation import gettext
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import CaseEvent, CaseKind, EventType, Order, Shipment, Status, StoreSettings, TrackingEvent
 from logistics import detection
-from logistics.conftest import HOUR, MINUTE, NOW, logistics_cases
 from logistics.models import Problem
 from tests.factories import AgentFactory, make_order
+
+from .conftest import HOUR, MINUTE, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

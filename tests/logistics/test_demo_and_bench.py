@@ -7,9 +7,10 @@ from django.core.management import call_command
 
 from backoffice.demo import seed_store
 from backoffice.models import CaseKind
-from logistics.conftest import NOW, logistics_cases
 from logistics.demo import seed_exceptions
 from logistics.models import CourierContact, Problem
+
+from .conftest import NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

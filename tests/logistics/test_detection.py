@@ -4,10 +4,9 @@ import datetime as dt
 
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import CaseEvent, CaseKind, EventType, Order, Priority, Shipment, Status, StoreSettings
 from logistics import detection, services
-from logistics.conftest import HOUR, MINUTE, NOW, logistics_cases
 from logistics.models import OutOfStockOffer, Problem, SweepCursor
 from tests.factories import (
     AgentFactory,
@@ -17,6 +16,8 @@ from tests.factories import (
     StoreSettingsFactory,
     make_order,
 )
+
+from .conftest import HOUR, MINUTE, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

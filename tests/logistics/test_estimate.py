@@ -4,9 +4,10 @@ import pytest
 
 from backoffice.models import Shipment
 from logistics import refresh
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.tracking import Kuaidi100Provider, Track, TrackEvent
 from tests.factories import make_order, shanghai
+
+from .conftest import HOUR, MINUTE, NOW
 
 pytestmark = pytest.mark.django_db
 

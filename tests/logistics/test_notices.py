@@ -4,9 +4,10 @@ import pytest
 
 from backoffice.models import MessageTemplate, OutboundMessage, Shipment
 from logistics import notices, tasks
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.models import CustomerNotice
 from tests.factories import make_order
+
+from .conftest import HOUR, MINUTE, NOW
 
 pytestmark = pytest.mark.django_db
 

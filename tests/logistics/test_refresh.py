@@ -4,10 +4,11 @@ import pytest
 
 from backoffice.models import Order, Shipment, TrackingEvent
 from logistics import refresh
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.models import Problem, TrackingPoll
 from logistics.tracking import BadTrackingRequest, FakeProvider, ProviderRejected, ProviderUnavailable, TrackEvent
 from tests.factories import make_order
+
+from .conftest import HOUR, MINUTE, NOW
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import pytest
 
 from backoffice.models import OutboundMessage, Shipment
 from logistics import notices
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.models import CustomerNotice
 from tests.factories import CustomerFactory, StoreSettingsFactory, make_order
+
+from .conftest import HOUR, MINUTE, NOW
 
 pytestmark = pytest.mark.django_db
 DAY = 24 * HOUR

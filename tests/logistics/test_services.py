@@ -5,13 +5,14 @@ import datetime as dt
 import pytest
 
 from aftersales.models import Payout
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, CaseKind, EventType, Order, OutboundMessage, Shipment, Status
 from logistics import services
-from logistics.conftest import HOUR, MINUTE, NOW, logistics_cases
 from logistics.models import CourierContact, OutOfStockOffer, Problem
 from tests.factories import AgentFactory, SkuFactory, make_order
+
+from .conftest import HOUR, MINUTE, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

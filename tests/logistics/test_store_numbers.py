@@ -2,12 +2,13 @@
 
 import pytest
 
-from backoffice import queues
+from backoffice.cases import queues
 from backoffice.models import Desk, OutboundMessage
 from logistics import services
-from logistics.conftest import HOUR, MINUTE, NOW
 from logistics.models import Problem
 from tests.factories import AgentFactory, CaseFactory, SkuFactory, StoreSettingsFactory, make_order
+
+from .conftest import HOUR, MINUTE, NOW
 
 pytestmark = pytest.mark.django_db
 

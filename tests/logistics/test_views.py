@@ -6,9 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.models import Case, CaseKind, Courier, Shipment, Status
-from logistics.conftest import HOUR, NOW, logistics_cases
 from logistics.models import CourierContact, Problem, SweepRun
 from tests.factories import CaseFactory, make_order
+
+from .conftest import HOUR, NOW, logistics_cases
 
 pytestmark = pytest.mark.django_db
 

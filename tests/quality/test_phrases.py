@@ -5,11 +5,11 @@ from django.test import Client
 from django.urls import reverse
 
 from aftersales.models import Payout  # noqa: F401 - the reply service's models are loaded
-from backoffice import casework
-from backoffice.defaults import DEFAULT_TEMPLATES
+from backoffice.cases import services as casework
 from backoffice.demo import QUICK_PHRASES
 from backoffice.errors import DomainError
 from backoffice.models import CaseEvent, EventType, MessageTemplate, OutboundMessage, QuickPhrase
+from backoffice.store.defaults import DEFAULT_TEMPLATES
 from quality.defaults import DEFAULT_PHRASES, REVIEW_FOR_REWARD
 from quality.models import BannedPhrase, Severity
 from quality.phrases import Rule, find_phrases, normalise

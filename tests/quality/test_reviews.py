@@ -7,10 +7,11 @@ import pytest
 from backoffice.errors import DomainError
 from backoffice.models import CaseEvent, EventType
 from quality import services
-from quality.conftest import LAST_WEEK, full_marks
 from quality.models import Review, ReviewReason, ReviewScore, ReviewStatus
 from quality.services import Scored, compute_score
 from tests.factories import StoreAdminFactory, SupervisorFactory
+
+from .conftest import LAST_WEEK, full_marks
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,16 @@ import datetime as dt
 
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.celery import app as celery_app
 from backoffice.errors import DomainError
 from backoffice.models import CaseEvent, EventType, Status
 from quality import services, tasks
-from quality.conftest import LAST_WEEK, THIS_WEEK
 from quality.models import QualitySettings, Review, ReviewReason, SampleDraw
 from surveys.models import Survey
 from tests.factories import AgentFactory, CaseFactory, shanghai
+
+from .conftest import LAST_WEEK, THIS_WEEK
 
 pytestmark = pytest.mark.django_db
 

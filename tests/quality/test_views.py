@@ -10,11 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from backoffice.reports import Period
+from backoffice.supervisor.reports import Period
 from quality import queries, services
-from quality.conftest import LAST_WEEK, NOW, THIS_WEEK, full_marks
 from quality.models import Review, ReviewReason, ReviewStatus
 from tests.factories import AgentFactory, SupervisorFactory, shanghai
+
+from .conftest import LAST_WEEK, NOW, THIS_WEEK, full_marks
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,7 @@ def test_missed_criteria_count_scores_below_full_marks(now, agent, supervisor, c
 def test_qa_beside_r1_and_csat_uses_the_same_weeks(agent, supervisor, closed_case, scorecard):
     import time_machine
 
-    from backoffice import casework
+    from backoffice.cases import services as casework
     from surveys.models import Survey
 
     with time_machine.travel(NOW, tick=False):

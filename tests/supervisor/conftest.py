@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from backoffice.models import CaseEvent, CaseKind, EventType, Reason, ResponseWait
-from backoffice.reports import Period
+from backoffice.supervisor.reports import Period
 from tests.factories import CaseFactory, shanghai
 
 # Wednesday; "last week" is Monday 2026-11-16 to Sunday 2026-11-22, the week before 11-09 to 11-15.

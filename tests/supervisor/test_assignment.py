@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, EventType, Status
 from tests.factories import CaseFactory, SupervisorFactory

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
-from backoffice import audit, casework
+from backoffice.cases import services as casework
 from backoffice.models import (
     BusinessHours,
     Campaign,
@@ -18,8 +18,10 @@ from backoffice.models import (
     QuickPhrase,
     StoreSettings,
 )
-from supervisor.conftest import NOW
+from backoffice.supervisor import audit
 from tests.factories import CaseFactory, QuickPhraseFactory, shanghai
+
+from .conftest import NOW
 
 AUDIT = reverse("supervisor:audit")
 EXPORT = reverse("supervisor:audit_csv")

@@ -1,4 +1,4 @@
-"""Every cell of every CSV export is defused against spreadsheet formulas, in one place (backoffice.csvexport)."""
+"""Every cell of every CSV export is defused against spreadsheet formulas, in one place (backoffice.supervisor.csvexport)."""
 
 import csv
 import io
@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from backoffice import csvexport
 from backoffice.models import CaseEvent, EventType
-from supervisor.conftest import NOW
+from backoffice.supervisor import csvexport
 from tests.factories import AgentFactory, CaseFactory, ProductFactory, SkuFactory, make_order, shanghai
+
+from .conftest import NOW
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,9 @@ import datetime as dt
 
 import pytest
 
-from backoffice import reports
 from backoffice.models import Case, CaseKind, Coupon, Order, Reason, Status
-from backoffice.reports import Period, last_week, percentile
-from supervisor.conftest import LAST_WEEK, NOW
+from backoffice.supervisor import reports
+from backoffice.supervisor.reports import Period, last_week, percentile
 from tests.factories import (
     CourierFactory,
     MessageTemplateFactory,
@@ -16,6 +15,8 @@ from tests.factories import (
     make_order,
     shanghai,
 )
+
+from .conftest import LAST_WEEK, NOW
 
 HOUR = dt.timedelta(hours=1)
 

@@ -6,11 +6,13 @@ import datetime as dt
 import pytest
 import time_machine
 
-from backoffice import casework, reports
+from backoffice.cases import services as casework
 from backoffice.models import Campaign, Case, CaseKind, Coupon, Desk, Order, Reason, Status
-from supervisor.conftest import LAST_WEEK
+from backoffice.supervisor import reports
 from surveys.models import Survey
 from tests.factories import AgentFactory, CaseFactory, CustomerFactory, make_order, shanghai
+
+from .conftest import LAST_WEEK
 
 pytestmark = pytest.mark.django_db
 DAY_IN = shanghai(2026, 11, 18, 12)

@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.models import CaseKind, Status
-from backoffice.reports import REPORTS
-from supervisor.conftest import LAST_WEEK, NOW
+from backoffice.supervisor.reports import REPORTS
 from tests.factories import shanghai
+
+from .conftest import LAST_WEEK, NOW
 
 GET_URLS = [
     reverse("supervisor:dashboard"),

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import OutboundMessage, Status
 from surveys.models import Survey, SurveyReason
 from tests.factories import CaseFactory

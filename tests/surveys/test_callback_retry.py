@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from backoffice.businesshours import Calendar
+from backoffice.store.businesshours import Calendar
 from surveys import services
 from surveys.models import CallBack, SurveySettings
 from tests.factories import shanghai

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backoffice.businesshours import Calendar
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, CaseKind, Desk, Priority, Reason, Status
+from backoffice.store.businesshours import Calendar
 from surveys import services
 from surveys.models import CallAttempt, CallBack, Survey, SurveySettings
 from tests.factories import shanghai
@@ -183,7 +183,7 @@ def test_a_closed_call_back_takes_no_more_calls(callback, supervisor, reasons):
 
 
 def test_a_call_on_someone_elses_call_back_leaves_it_with_them(callback, supervisor):
-    from backoffice import casework
+    from backoffice.cases import services as casework
     from tests.factories import SupervisorFactory
 
     colleague = SupervisorFactory(username="colleague")  # call-backs go to supervisors only

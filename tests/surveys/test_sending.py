@@ -6,12 +6,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.models import MessageTemplate, OutboundMessage, Status
 from surveys import services, tasks
-from surveys.conftest import close, token_sent_for
 from surveys.models import Survey, SurveySettings, hash_token
 from tests.factories import CaseFactory
+
+from .conftest import close, token_sent_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django.db import connection, connections
 from django.db.models import Count
 from django.utils import timezone
 
-from backoffice import audit_guard, followups, outbox
-from backoffice.businesshours import Calendar
+from backoffice.cases import audit_guard
+from backoffice.followups import services as followups
+from backoffice.messaging import outbox
 from backoffice.models import (
     Campaign,
     Case,
@@ -27,6 +28,7 @@ from backoffice.models import (
     OutboundMessage,
     Status,
 )
+from backoffice.store.businesshours import Calendar
 
 BENCH_KEY = "bench-followups"
 PREFIX = "bench-fu-"

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from backoffice.importing import jobs
 from backoffice.models import ImportJob
+from backoffice.platform.importing import jobs
 
 HEADER = [
     "订单号", "订单状态", "商品", "商品规格", "商品数量(件)", "商品总价(元)", "店铺优惠折扣(元)", "邮费(元)",

@@ -19,7 +19,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice import reports
 from backoffice.models import (
     Campaign,
     Case,
@@ -32,7 +31,8 @@ from backoffice.models import (
     ResponseWait,
     Status,
 )
-from backoffice.reports import Period
+from backoffice.supervisor import reports
+from backoffice.supervisor.reports import Period
 
 BENCH_SOURCE = "bench"  # bench_aftersales' cases
 REPLY_MARK = "bench-reply"

@@ -6,7 +6,7 @@ database's audit guard refuses row deletes, so flush lifts it for its own transa
 
 from django.core.management.commands.flush import Command as DjangoFlush
 
-from backoffice import audit_guard
+from backoffice.cases import audit_guard
 
 
 class Command(DjangoFlush):

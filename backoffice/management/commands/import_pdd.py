@@ -5,8 +5,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from backoffice.importing import jobs
 from backoffice.models import ImportJob
+from backoffice.platform.importing import jobs
 
 
 class Command(BaseCommand):

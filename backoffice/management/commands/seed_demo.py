@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from backoffice.demo import DEFAULT_ORDERS, DEFAULT_RNG_SEED, DEMO_PASSWORD, DEMO_STAFF, DEMO_URL
-from backoffice.storecache import store_settings_scope
+from backoffice.store.cache import store_settings_scope
 
 # Each step is a function called with the keyword arguments it declares among `now`, `rng_seed` and `orders`;
 # it returns counts of what it created. A step must be idempotent: a second run creates nothing it made before.
@@ -19,7 +19,7 @@ STEPS = [
     "aftersales.demo.seed_cases",
     "surveys.demo.seed_surveys",
     "logistics.demo.seed_exceptions",
-    "backoffice.followup_demo.seed_followups",
+    "backoffice.followups.demo.seed_followups",
     "quality.demo.seed_quality",
 ]
 

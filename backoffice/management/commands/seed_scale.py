@@ -18,9 +18,9 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from backoffice import demo
-from backoffice.businesshours import Calendar
 from backoffice.models import Courier, Customer, Order, OrderItem, Shipment, Sku, StoreSettings, TrackingEvent
-from backoffice.shipping import compute_ship_by
+from backoffice.platform.shipping import compute_ship_by
+from backoffice.store.businesshours import Calendar
 
 HOUR = 3600
 DAY = 24 * HOUR

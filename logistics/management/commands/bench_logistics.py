@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice import audit_guard
+from backoffice.cases import audit_guard
 from backoffice.models import Case, CaseEvent, Desk, Order, Shipment
 from logistics import detection
 from logistics.models import Problem, SweepCursor

@@ -1,0 +1,1 @@
+"""The case core: cases, their transitions and timeline, queues, deadlines, assignment and who may see which case."""

@@ -1,0 +1,106 @@
+"""Forms every desk's case page shares."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.messaging.phrases import parse_phrase_ids
+from backoffice.models import StaffProfile
+from backoffice.store import money
+from backoffice.store.cache import kept
+
+
+def staff_users():
+    return get_user_model().objects.filter(groups__name__in=["agent", "supervisor"]).distinct().order_by("username")
+
+
+def staff_list() -> list:
+    """The staff cases can be given to, read once per request or task (a queue page's filter and bulk-assign form
+    share it)."""
+    return kept("staff_users", lambda: list(staff_users().select_related("staff_profile")))
+
+
+def staff_on_duty(user) -> bool:
+    """Whether this person is on duty, from the request's staff list when they are on it."""
+    for member in staff_list():
+        if member.pk == user.pk:
+            profile = getattr(member, "staff_profile", None)
+            return bool(profile and profile.on_duty)
+    return StaffProfile.objects.filter(user=user, on_duty=True).exists()
+
+
+class _StaffChoices(ModelChoiceIterator):
+    """Choices from the request's one staff list instead of a query (and a COUNT) per use."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in staff_list():
+            yield self.choice(user)
+
+    def __len__(self) -> int:
+        return len(staff_list()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(staff_list())
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A staff member; the choices come from `staff_list()`, a submitted value is still checked against the database."""
+
+    iterator = _StaffChoices
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", staff_users())
+        super().__init__(**kwargs)
+
+
+class StaffChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
+
+
+class YuanField(forms.CharField):
+    """Money typed in yuan ("12.5", "¥12.50") and cleaned to integer fen, by the one money parser."""
+
+    def to_python(self, value):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            amount = value  # a JSON number from a gateway, read as it is (no str() of a 4,000-digit integer)
+        else:
+            amount = super().to_python(value)
+            if amount in self.empty_values:
+                return None
+        try:
+            return money.parse_yuan(amount)
+        except money.MoneyError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "id": "reply-body"})
+    )
+    # The quick phrases inserted into the reply (ids, comma-separated), checked again on the server (R3).
+    phrases = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    # The agent confirmed sending a phrase the store marked "warn" (QA-5).
+    confirm_warnings = forms.BooleanField(required=False)
+
+    def clean_phrases(self) -> list[int]:
+        return parse_phrase_ids(self.cleaned_data["phrases"])
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Internal note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteOnlyForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=get_user_model().objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()

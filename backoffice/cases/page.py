@@ -1,0 +1,53 @@
+"""What every desk's case page shows around its own panel: the order with its items and parcels, the timeline,
+the customer's earlier cases, the reply and note boxes, assignment, and the SLA colour."""
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from backoffice.cases import queues
+from backoffice.cases import services as casework
+from backoffice.cases.access import desk_access, desks_open_to
+from backoffice.cases.forms import AssignForm, NoteForm, ReplyForm
+from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
+
+
+def common_context(request, case: Case, *, case_url: str) -> dict:
+    store = StoreSettings.load()
+    # Only cases of desks the person may open are listed: an agent sees no call-back about the customer.
+    open_desks = desks_open_to(request.user)
+    order = case.order
+    shipments, items = [], []
+    if order is not None:
+        shipments = list(
+            Shipment.objects.filter(order=order)
+            .select_related("courier")
+            .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
+        )
+        items = list(order.items.all())
+    return {
+        "case": case,
+        "case_url": case_url,
+        "order": order,
+        "items": items,
+        "shipments": shipments,
+        "events": list(queues.timeline(case)),
+        "earlier_cases": [other for other in queues.earlier_cases(case) if other.desk in open_desks],
+        "store": store,
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "assign_form": (
+            AssignForm(initial={"assignee": case.assignee_id})
+            if desk_access(case.desk).allows(request.user, "assign")
+            else None
+        ),
+        "is_mine": case.assignee_id == request.user.pk,
+        "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
+    }
+
+
+def refreshed_panel(request, template: str, context: dict) -> HttpResponse:
+    """After an action over htmx: the case panel drawn again, and an event telling the page the queues changed."""
+    response = render(request, f"{template}#case-panel", context)
+    response["HX-Trigger"] = "casesChanged"
+    return response

@@ -1,0 +1,195 @@
+"""The reads behind every desk's queues and case pages (one idea of a case, one set of queues)."""
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Customer,
+    QuickPhrase,
+    ResponseWait,
+    Shipment,
+    Status,
+    StoreSettings,
+)
+from backoffice.staff.roles import is_supervisor
+
+QUEUES = {
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "due_soon": _("Due soon"),
+    "overdue": _("Overdue"),
+    "waiting": _("Waiting on customer"),
+    "all": _("All"),
+}
+SUPERVISOR_QUEUES = {"all"}
+
+
+def visible_queues(user) -> dict:
+    return {key: label for key, label in QUEUES.items() if key not in SUPERVISOR_QUEUES or is_supervisor(user)}
+
+
+def queue_filter(queue: str, *, user, now: dt.datetime, due_soon: dt.timedelta) -> Q:
+    open_q = Q(status__in=OPEN_STATUSES)
+    return {
+        "mine": open_q & Q(assignee=user),
+        "unassigned": open_q & Q(assignee__isnull=True),
+        "due_soon": Q(status__in=(Status.NEW, Status.IN_PROGRESS)) & Q(due_at__gt=now, due_at__lte=now + due_soon),
+        "overdue": Q(status__in=(Status.NEW, Status.IN_PROGRESS)) & Q(due_at__lte=now),
+        "waiting": Q(status=Status.WAITING),
+        "all": Q(),
+    }[queue]
+
+
+def platform_first() -> models.Case:
+    """Sort key: an open case the platform intervened in (平台处理中 …) comes before every other one — it costs the
+    store, so it jumps the queue whatever else the queue is sorted by."""
+    return models.Case(
+        models.When(Q(platform_intervened_at__isnull=False, status__in=OPEN_STATUSES), then=models.Value(0)),
+        default=models.Value(1),
+    )
+
+
+def with_platform_first(qs: QuerySet) -> QuerySet:
+    """The queryset in its own order, after the cases the platform intervened in."""
+    return qs.order_by(platform_first(), *qs.query.order_by)
+
+
+def queue_cases(queue: str, *, user, desk: str, store: StoreSettings | None = None) -> QuerySet:
+    store = store or StoreSettings.load()
+    now = timezone.now()
+    return (
+        Case.objects.filter(desk=desk)
+        .filter(queue_filter(queue, user=user, now=now, due_soon=dt.timedelta(minutes=store.due_soon_minutes)))
+        .select_related("customer", "order", "assignee")
+    )
+
+
+def queue_counts(*, user, desk: str, store: StoreSettings | None = None) -> dict[str, int]:
+    """All queue sizes in one query, for the navigation badges."""
+    store = store or StoreSettings.load()
+    now = timezone.now()
+    due_soon = dt.timedelta(minutes=store.due_soon_minutes)
+    keys = [key for key in visible_queues(user) if key != "all"]
+    aggregates = {key: Count("pk", filter=queue_filter(key, user=user, now=now, due_soon=due_soon)) for key in keys}
+    # Every counted queue is of open cases: the closed history (most of the table) is never read.
+    return Case.objects.filter(desk=desk, status__in=OPEN_STATUSES).aggregate(**aggregates)
+
+
+def search_cases(qs: QuerySet, term: str) -> QuerySet:
+    """Order number (or its beginning), tracking number, case number (any case), customer nickname (contains), name
+    or phone. Each branch is resolved on its own index (an OR across columns of three tables can use none) and the
+    cases are kept by the union of the ids found."""
+    term = term.strip()
+    if not term:
+        return qs
+    customers = Customer.objects.filter(Q(nickname__icontains=term) | Q(name=term) | Q(phone=term)).values("pk")
+    found = (
+        Case.objects.filter(number=term.upper())
+        .values("pk")
+        .union(
+            Case.objects.filter(order__number__startswith=term).values("pk"),
+            Case.objects.filter(order__in=Shipment.objects.filter(tracking_no=term).values("order_id")).values("pk"),
+            Case.objects.filter(customer__in=customers).values("pk"),
+            all=True,
+        )
+    )
+    return qs.filter(pk__in=found)
+
+
+def case_detail(number: str) -> Case:
+    return Case.objects.select_related("customer", "order", "assignee").get(number=number)
+
+
+def timeline(case: Case) -> QuerySet:
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+
+
+def earlier_cases(case: Case, limit: int = 10) -> QuerySet:
+    if case.customer_id is None:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(customer_id=case.customer_id)
+        .exclude(pk=case.pk)
+        .select_related("order")
+        .order_by("-created_at")[:limit]
+    )
+
+
+# Each desk's case page; a case opened from anywhere (search, earlier cases, audit log) goes to its own desk.
+DESK_CASE_VIEW = {"aftersales": "aftersales:case", "logistics": "logistics:case", "callback": "surveys:callback"}
+
+
+def case_page_url(case: Case) -> str:
+    return reverse(DESK_CASE_VIEW[case.desk], args=[case.number])
+
+
+def decided_q(due_field: str = "due_at", *, now: dt.datetime) -> tuple[Q, Q]:
+    """R1: which customer waits have a known outcome — answered, ended unanswered, or past their deadline — and which
+    of those a person answered in time. A wait still within its deadline counts nowhere yet."""
+    decided = Q(**{f"{due_field}__isnull": False}) & (
+        Q(answered_at__isnull=False) | Q(ended_at__isnull=False) | Q(**{f"{due_field}__lte": now})
+    )
+    return decided, decided & Q(answered_at__isnull=False, answered_at__lte=F(due_field))
+
+
+def decided_waits(due_field: str = "due_at", *, now: dt.datetime) -> tuple[QuerySet, Q]:
+    decided, met = decided_q(due_field, now=now)
+    return ResponseWait.objects.filter(decided), met
+
+
+def response_rate(*, since: dt.datetime, agent=None, now: dt.datetime | None = None) -> dict:
+    """R1: the share of customer waits since a moment that a person answered within the deadline; a wait nobody
+    answered is a miss, for the case's assignee. `window`: the same as the platform counts it (its daily window,
+    a store setting), given only when it differs from the store-hours figure. One query."""
+    now = now or timezone.now()
+    waits = ResponseWait.objects.filter(started_at__gte=since)
+    if agent is not None:
+        waits = waits.annotate(agent=Coalesce("answered_by", "case__assignee")).filter(agent=agent.pk)
+    return _rates(waits.aggregate(**_rate_counts(now=now)))
+
+
+def response_rates(*, since: dt.datetime, agent, now: dt.datetime | None = None) -> tuple[dict, dict]:
+    """R1 as `response_rate` gives it, for one agent and for the whole store, in one query (the queue's header)."""
+    now = now or timezone.now()
+    waits = ResponseWait.objects.filter(started_at__gte=since).annotate(agent=Coalesce("answered_by", "case__assignee"))
+    counts = waits.aggregate(**_rate_counts(now=now), **_rate_counts(now=now, only=Q(agent=agent.pk), prefix="mine_"))
+    return _rates(counts, prefix="mine_"), _rates(counts)
+
+
+def _rate_counts(*, now: dt.datetime, only: Q | None = None, prefix: str = "") -> dict:
+    decided, met = decided_q("due_at", now=now)
+    window_decided, window_met = decided_q("window_due_at", now=now)
+    counted = {"total": decided, "in_time": met, "window_total": window_decided, "window_in_time": window_met}
+    return {f"{prefix}{name}": Count("pk", filter=q & only if only else q) for name, q in counted.items()}
+
+
+def _rates(counts: dict, prefix: str = "") -> dict:
+    def rate(total: int, in_time: int) -> dict:
+        return {"total": total, "in_time": in_time, "rate": round(100 * in_time / total) if total else None}
+
+    total, in_time = counts[f"{prefix}total"], counts[f"{prefix}in_time"]
+    window_total, window_in_time = counts[f"{prefix}window_total"], counts[f"{prefix}window_in_time"]
+    result = rate(total, in_time)
+    if (window_total, window_in_time) != (total, in_time):
+        store = StoreSettings.load()
+        hours = f"{store.r1_window_opens:%H:%M}–{store.r1_window_closes:%H:%M}"
+        result["window"] = rate(window_total, window_in_time) | {"hours": hours}
+    return result
+
+
+def search_phrases(term: str, limit: int = 30) -> list[QuickPhrase]:
+    """Active quick phrases whose title, text or category contains the term (all of them for no term)."""
+    phrases = QuickPhrase.objects.filter(active=True)
+    term = term.strip()
+    if term:
+        phrases = phrases.filter(Q(title__icontains=term) | Q(body__icontains=term) | Q(category__icontains=term))
+    return list(phrases[:limit])

@@ -1,0 +1,292 @@
+"""The one outbox: every message the store sends a customer is a row here, sent by Celery, retried, audited."""
+
+import datetime as dt
+import logging
+import re
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from backoffice.messaging.library import RETURN_SHIPPING_TEXTS
+from backoffice.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    Customer,
+    EventType,
+    MessageTemplate,
+    OutboundMessage,
+    StoreSettings,
+)
+from backoffice.store.money import format_fen
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def render_text(text: str, variables: dict[str, Any]) -> str:
+    """Fill {name} variables; unknown ones stay as written so a typo is visible, never an error."""
+    return VARIABLE.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), text)
+
+
+def case_variables(case: Case | None, *, customer: Customer | None = None, store: StoreSettings | None = None) -> dict:
+    """The variables a template or quick phrase may use, taken from the case (R3)."""
+    store = store or StoreSettings.load()
+    customer = customer or (case.customer if case else None)
+    order = case.order if case else None
+    shipment = None
+    if order is not None:
+        shipments = list(order.shipments.all())
+        shipment = shipments[-1] if shipments else None
+    amount = case.resolved_amount_fen or case.amount_fen if case else 0
+    # Remote areas get the longer estimate (L6); the address decides, the customer's province if there is none.
+    low, high = store.delivery_days(order.receiver_address if order else "", customer.province if customer else "")
+    return {
+        "customer_name": (customer.name or customer.nickname) if customer else "",
+        "nickname": customer.nickname if customer else "",
+        "order_no": order.number if order else "",
+        "tracking_no": shipment.tracking_no if shipment else "",
+        "courier": shipment.courier.name if shipment else "",
+        "amount": format_fen(amount),
+        "refund_amount": format_fen(amount),
+        "paid_amount": format_fen(order.paid_fen) if order else "",
+        "store_name": store.store_name,
+        "return_address": store.return_address,
+        "case_no": case.number if case else "",
+        "reason": case.get_reason_display() if case and case.reason else "",
+        "delivery_days": f"{low}–{high}",
+        "ship_within_hours": str(store.ship_within_hours),
+        "compensation": format_fen(store.small_defect_compensation_fen),
+        "return_shipping": RETURN_SHIPPING_TEXTS.get(case.return_shipping_paid_by, "") if case else "",
+    }
+
+
+def queue_message(
+    *,
+    customer: Customer,
+    body: str,
+    idempotency_key: str,
+    case: Case | None = None,
+    channel: str = Channel.CHAT,
+    template_key: str = "",
+    send_after: dt.datetime | None = None,
+    actor=None,
+) -> OutboundMessage:
+    """Put a message in the outbox once per idempotency key; it is sent after the transaction commits."""
+    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                customer=customer,
+                case=case,
+                channel=channel,
+                template_key=template_key,
+                body=body,
+                idempotency_key=idempotency_key,
+                send_after=send_after or timezone.now(),
+            )
+    except IntegrityError:
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    if case is not None:
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            type=EventType.OUTBOUND_QUEUED,
+            body=body,
+            target=f"outbound:{message.pk}",
+            after={"channel": channel, "template": template_key},
+        )
+    if message.send_after <= timezone.now():
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def send_template(
+    *,
+    key: str,
+    idempotency_key: str,
+    case: Case | None = None,
+    customer: Customer | None = None,
+    extra: dict | None = None,
+    send_after: dt.datetime | None = None,
+    actor=None,
+) -> OutboundMessage | None:
+    """Render an admin-edited template with the case's variables and queue it. A switched-off template sends nothing."""
+    template = MessageTemplate.objects.filter(key=key, active=True).first()
+    customer = customer or (case.customer if case else None)
+    if template is None or customer is None:
+        logger.info("template %s not sent: inactive, missing or no customer", key)
+        return None
+    variables = case_variables(case, customer=customer) | (extra or {})
+    return queue_message(
+        customer=customer,
+        case=case,
+        body=render_text(template.body, variables),
+        channel=template.channel,
+        template_key=key,
+        idempotency_key=idempotency_key,
+        send_after=send_after,
+        actor=actor,
+    )
+
+
+def _enqueue(message_id: int) -> None:
+    from backoffice.tasks import deliver_message
+
+    enqueue_best_effort(deliver_message, message_id)
+
+
+# After the broker refused a task, web requests stop trying for this long (each try costs about a second).
+BROKER_PAUSE_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def enqueue_best_effort(task, *args) -> bool:
+    """Send a task now if the broker takes it. The row it points at is the real record: when the broker is down
+    the beat sweep sends it later, so a web request never fails or waits long because Redis is away."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 - any broker error means the same: leave it to the sweep
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning("broker unavailable; %s%s waits for the sweep", task.name, args)
+        return False
+    return True
+
+
+def get_backend(channel: str = ""):
+    """The backend for a channel: OUTBOX_CHANNEL_BACKENDS[channel] if the settings name one, else OUTBOX_BACKEND.
+
+    A name from BACKENDS ("local", "http") or the dotted path of any class with a send(message) method.
+    """
+    name = getattr(settings, "OUTBOX_CHANNEL_BACKENDS", {}).get(channel) or settings.OUTBOX_BACKEND
+    return import_string(BACKENDS.get(name, name))()
+
+
+BACKENDS = {
+    "local": "backoffice.messaging.channels.LocalBackend",
+    "http": "backoffice.messaging.channels.HttpGatewayBackend",
+}
+
+
+def stale_sending_after() -> dt.timedelta:
+    """How long a row may stay "sending" before its worker counts as dead: a few gateway timeouts, not minutes,
+    so a message whose worker was killed goes out again soon (settings.OUTBOX_SENDING_STALE_SECONDS)."""
+    return dt.timedelta(seconds=settings.OUTBOX_SENDING_STALE_SECONDS)
+
+
+def deliver(message_id: int) -> str:
+    """Send one message if it is still pending: claim it with a conditional update so two workers never both send.
+
+    The attempt is counted in the same update that claims the row, before anything reaches the gateway: a worker
+    killed after posting and before recording the answer still leaves its attempt behind, so the resend after the
+    stale window is attempt 2 (on the row and on the case timeline) and carries the same Idempotency-Key, by which
+    the gateway drops the repeat.
+    """
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(
+        pk=message_id, state=OutboundMessage.State.PENDING, send_after__lte=now
+    ).update(state=OutboundMessage.State.SENDING, send_after=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    message = OutboundMessage.objects.select_related("customer").get(pk=message_id)
+    attempt = message.attempts
+    # Only this attempt may record its outcome: a slow worker overtaken by a resend leaves the row to the resend.
+    mine = OutboundMessage.objects.filter(
+        pk=message_id,
+        attempts=attempt,
+        state__in=[OutboundMessage.State.SENDING, OutboundMessage.State.PENDING],
+    )
+    try:
+        get_backend(message.channel).send(message)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
+        final = attempt >= MAX_ATTEMPTS
+        backoff = dt.timedelta(seconds=30 * 2**attempt)
+        recorded = mine.update(
+            state=OutboundMessage.State.FAILED if final else OutboundMessage.State.PENDING,
+            last_error=str(exc)[:2000],
+            send_after=timezone.now() + backoff,
+        )
+        if recorded and final and message.case_id:
+            CaseEvent.objects.create(
+                case_id=message.case_id,
+                type=EventType.OUTBOUND_FAILED,
+                body=str(exc)[:500],
+                target=f"outbound:{message.pk}",
+                after={"channel": message.channel, "attempt": attempt},
+            )
+        return "failed" if final else "retry"
+    sent_at = timezone.now()
+    if not mine.update(state=OutboundMessage.State.SENT, sent_at=sent_at, last_error=""):
+        logger.warning("outbound %s: attempt %s answered after a later attempt took over", message.pk, attempt)
+        return "superseded"
+    if message.case_id:
+        CaseEvent.objects.create(
+            case_id=message.case_id,
+            type=EventType.OUTBOUND_SENT,
+            at=sent_at,
+            target=f"outbound:{message.pk}",
+            after={"channel": message.channel, "attempt": attempt},
+        )
+    return "sent"
+
+
+def release_stale_sending(now: dt.datetime | None = None) -> int:
+    """Rows left "sending" longer than the stale window belong to a worker that died: they go back to the queue
+    (their attempt stays counted). Returns how many were released."""
+    now = now or timezone.now()
+    released = OutboundMessage.objects.filter(
+        state=OutboundMessage.State.SENDING, send_after__lt=now - stale_sending_after()
+    ).update(state=OutboundMessage.State.PENDING)
+    if released:
+        logger.warning("%s outbound message(s) stuck in sending were put back in the queue", released)
+    return released
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Pending messages whose time has come, after returning rows orphaned by a dead worker."""
+    now = timezone.now()
+    release_stale_sending(now)
+    return list(
+        OutboundMessage.objects.filter(state=OutboundMessage.State.PENDING, send_after__lte=now)
+        .order_by("send_after")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def retry_failed(*, message: OutboundMessage, actor) -> bool:
+    """A supervisor sends a failed message again, with a fresh round of attempts. False: it was not failed any more."""
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.FAILED).update(
+            state=OutboundMessage.State.PENDING, send_after=timezone.now(), attempts=0
+        )
+        if not updated:
+            return False
+        if message.case_id:
+            CaseEvent.objects.create(
+                case_id=message.case_id,
+                actor=actor,
+                type=EventType.OUTBOUND_QUEUED,
+                body=message.body,
+                target=f"outbound:{message.pk}",
+                after={"channel": message.channel, "template": message.template_key, "retry": True},
+            )
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return True
+
+
+def retry_all_failed(*, actor, limit: int = 500) -> int:
+    """A supervisor sends every failed message again (the gateway is back)."""
+    failed = OutboundMessage.objects.filter(state=OutboundMessage.State.FAILED).order_by("pk")[:limit]
+    return sum(retry_failed(message=message, actor=actor) for message in failed)

@@ -1,0 +1,1 @@
+"""Staff: roles, on-duty state, login lock-out and the notices staff read."""

@@ -1,0 +1,102 @@
+"""Staff roles: agent, supervisor and store admin, as Django groups, with the access helpers views use."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(TextChoices):
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    STORE_ADMIN = "store_admin", _("Store admin")
+
+
+# Django admin permissions each role's group carries. Audit events are never changeable by anyone.
+ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
+    Role.AGENT: {"backoffice": ["view_case", "view_order", "view_customer", "view_quickphrase"]},
+    Role.SUPERVISOR: {
+        "backoffice": ["view_case", "change_case", "view_order", "view_customer", "view_caseevent"],
+    },
+    Role.STORE_ADMIN: {
+        "backoffice": ["*"],
+        "aftersales": ["*"],
+        "logistics": ["*"],
+        "surveys": ["*"],
+        "quality": ["*"],
+        "auth": ["*"],
+        # Login lock-outs: look, and lift one (deleting the counter; backoffice/staff/lockout_admin.py audits it).
+        "axes": ["view_accessattempt", "delete_accessattempt"],
+    },
+}
+NEVER_GRANTED = {"change_caseevent", "delete_caseevent", "add_caseevent"}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    """Create the role groups with their permissions (runs after every migrate)."""
+    for role, apps in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        perms = []
+        for app_label, codenames in apps.items():
+            qs = Permission.objects.filter(content_type__app_label=app_label)
+            if "*" not in codenames:
+                qs = qs.filter(codename__in=list(codenames))
+            perms.extend(p for p in qs if p.codename not in NEVER_GRANTED)
+        group.permissions.set(perms)
+
+
+def user_roles(user) -> set[str]:
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= {Role.STORE_ADMIN, Role.SUPERVISOR}
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    names = user_roles(user)
+    # A supervisor can do an agent's work; a store admin sees everything.
+    if Role.STORE_ADMIN in names:
+        return True
+    if Role.SUPERVISOR in names and Role.AGENT in roles:
+        return True
+    return bool(names & set(roles))
+
+
+def is_agent(user) -> bool:
+    return has_role(user, Role.AGENT)
+
+
+def is_supervisor(user) -> bool:
+    return has_role(user, Role.SUPERVISOR)
+
+
+def is_store_admin(user) -> bool:
+    return has_role(user, Role.STORE_ADMIN)
+
+
+def staff_display_name(user) -> str:
+    """Chinese order: family name first, no space (王小丽); the username when no name is set."""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def require_role(user, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("Your role does not allow this page."))
+
+
+def roles_context(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "is_agent": is_agent(user),
+        "is_supervisor": is_supervisor(user),
+        "is_store_admin": is_store_admin(user),
+    }

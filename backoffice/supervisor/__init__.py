@@ -1,0 +1,1 @@
+"""The supervisors' desk: workload, weekly reports and charts, the audit log and CSV exports."""
