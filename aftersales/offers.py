@@ -1,5 +1,5 @@
-"""The guide's after-sales facts that need more than one click: who pays the return shipping, the small-defect choice
-offered to the customer (A2), and the reship's new tracking number sent to the customer.
+"""The guide's after-sales facts that need more than one click: the small-defect choice offered to the customer (A2),
+and the reship's new tracking number sent to the customer.
 
 Each function checks its rule, changes rows in a transaction, writes the timeline and sends through the one outbox.
 """
@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import DefectOffer
 from backoffice.cases import services as casework
-from backoffice.cases.models import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.errors import DomainError
 from backoffice.messaging import outbox
 from backoffice.models import Case, CaseKind, Courier, EventType, Shipment, Status, StoreSettings
@@ -21,40 +20,6 @@ RESHIP_SHIPPED = "reship_shipped"
 # Cases on which a small defect can be settled either way: the customer asked for money back or for a fix.
 DEFECT_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.COMPENSATION, CaseKind.RESHIP, CaseKind.INQUIRY)
 DEFECT_REASONS = ("quality", "not_as_described")
-
-
-# --- return shipping ------------------------------------------------------------------------------------------
-
-
-def return_shipping_payer(case: Case, chosen: str = "") -> str:
-    """Who pays the return shipping: the store for a quality problem (defect, wrong item, not as described, slow
-    logistics), the customer for a personal reason (size, changed mind). The agent may decide otherwise; for any other
-    reason, in doubt, the store pays (a dispute over the shipping costs the store more than the shipping)."""
-    if chosen:
-        if chosen not in ShippingPayer.values:
-            raise DomainError(_("Choose who pays the return shipping."))
-        return chosen
-    return REASON_SHIPPING_PAYER.get(case.reason, ShippingPayer.STORE)
-
-
-def record_return_shipping(*, case: Case, actor, paid_by: str = "") -> str:
-    """Record on the case who pays the return shipping; the return message then says it ({return_shipping})."""
-    payer = return_shipping_payer(case, paid_by)
-    old = case.return_shipping_paid_by
-    if old == payer:
-        return payer
-    with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(return_shipping_paid_by=payer, updated_at=timezone.now())
-        case.return_shipping_paid_by = payer
-        casework.record_event(
-            case=case,
-            type=EventType.CASE_UPDATED,
-            actor=actor,
-            body=_("Return shipping paid by: %(payer)s") % {"payer": ShippingPayer(payer).label},
-            before={"return_shipping_paid_by": old},
-            after={"return_shipping_paid_by": payer},
-        )
-    return payer
 
 
 # --- A2: the small-defect choice ----------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aftersales import offers
 from aftersales.models import Payout
 from backoffice.cases import services as casework
+from backoffice.cases.models import REASON_SHIPPING_PAYER, ShippingPayer
 from backoffice.cases.services import (  # noqa: F401 - the desk's verbs, re-exported for its views
     add_note,
     assign_case,
@@ -257,7 +257,7 @@ def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
     with transaction.atomic():
         casework.record_event(case=case, type=EventType.RETURN_APPROVED, actor=actor)
         # Who pays the return shipping is on the case and in the message (store: quality; customer: personal).
-        offers.record_return_shipping(case=case, actor=actor, paid_by=shipping_paid_by)
+        record_return_shipping(case=case, actor=actor, paid_by=shipping_paid_by)
         casework.stop_reply_clock(case=case, actor=actor, answer="resolution", at=now)
         case.handled_at, case.resolve_due = now, None
         case.due_at = casework.case_due(case)
@@ -484,3 +484,37 @@ def available_resolutions(case: Case) -> list[str]:
     if kind in (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.COMPENSATION, CaseKind.RESHIP):
         names.append("reject")
     return names
+
+
+# --- return shipping ------------------------------------------------------------------------------------------
+
+
+def return_shipping_payer(case: Case, chosen: str = "") -> str:
+    """Who pays the return shipping: the store for a quality problem (defect, wrong item, not as described, slow
+    logistics), the customer for a personal reason (size, changed mind). The agent may decide otherwise; for any other
+    reason, in doubt, the store pays (a dispute over the shipping costs the store more than the shipping)."""
+    if chosen:
+        if chosen not in ShippingPayer.values:
+            raise DomainError(_("Choose who pays the return shipping."))
+        return chosen
+    return REASON_SHIPPING_PAYER.get(case.reason, ShippingPayer.STORE)
+
+
+def record_return_shipping(*, case: Case, actor, paid_by: str = "") -> str:
+    """Record on the case who pays the return shipping; the return message then says it ({return_shipping})."""
+    payer = return_shipping_payer(case, paid_by)
+    old = case.return_shipping_paid_by
+    if old == payer:
+        return payer
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(return_shipping_paid_by=payer, updated_at=timezone.now())
+        case.return_shipping_paid_by = payer
+        casework.record_event(
+            case=case,
+            type=EventType.CASE_UPDATED,
+            actor=actor,
+            body=_("Return shipping paid by: %(payer)s") % {"payer": ShippingPayer(payer).label},
+            before={"return_shipping_paid_by": old},
+            after={"return_shipping_paid_by": payer},
+        )
+    return payer

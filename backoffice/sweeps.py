@@ -12,8 +12,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.celery import INTERVALS
 from backoffice.models.sweeps import SweepRun
+from backoffice.schedule import INTERVALS
 
 # A sweep is late once it missed this many of its runs (never less than MIN_LATE: a busy worker is not a dead one).
 LATE_AFTER_INTERVALS = 3

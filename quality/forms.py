@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.errors import DomainError
 from backoffice.models import Case
 from quality.models import ReviewReason
-from quality.services import COMMENT_MAX, NOTE_MAX, screen_saved_text
+from quality.screening import screen_saved_text
+from quality.services import COMMENT_MAX, NOTE_MAX
 
 
 class ScorecardForm(forms.Form):

@@ -165,19 +165,8 @@ class PhraseMatch:
         }
 
 
-def active_rules() -> list[Rule]:
-    from quality.models import BannedPhrase
-
-    return [
-        Rule(row.pk, row.phrase, row.severity, row.reason)
-        for row in BannedPhrase.objects.filter(active=True).order_by("severity", "phrase")
-    ]
-
-
-def find_phrases(text: str, rules: list[Rule] | None = None) -> list[PhraseMatch]:
+def find_phrases(text: str, rules: list[Rule]) -> list[PhraseMatch]:
     """Every rule the text breaks (once each, its first place), blocking rules first."""
-    if rules is None:
-        rules = active_rules()
     normalised = normalise(text)
     if not normalised.text:
         return []

@@ -5,7 +5,6 @@
 - submit_review: the scorecard's scores, comments and a note; weights and critical errors make the score (QA-3).
 - acknowledge_review / dispute_review: the agent's answer; a dispute goes to another supervisor (QA-4).
 - resolve_dispute: that supervisor's decision, with the scores kept or changed (QA-4).
-- screen_reply: a reply with a blocked phrase is refused, a warned one needs a confirmation and is recorded (QA-5).
 
 Every change is a conditional update inside a transaction and appends a CaseEvent (the audit trail).
 """
@@ -27,7 +26,6 @@ from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, Desk, EventType, Status
 from backoffice.staff.roles import Role, has_role
 from quality.models import QualitySettings, Review, ReviewReason, ReviewScore, ReviewStatus, SampleDraw, Scorecard
-from quality.phrases import describe, find_phrases
 
 NOTE_MAX = 2000
 COMMENT_MAX = 500
@@ -506,39 +504,3 @@ def resolve_dispute(*, review: Review, supervisor, values: dict[int, tuple[int, 
             },
         )
     return review
-
-
-# --- replies within the rules ---------------------------------------------------------------------------------------
-
-
-def screen_reply(*, case: Case, body: str, actor, confirmed: bool = False) -> list[dict]:
-    """QA-5: a reply with a blocked phrase is refused; one with a warned phrase needs the agent's confirmation and is
-    recorded (an event that the next week's sample draws in). Returns the warnings recorded."""
-    matches = find_phrases(body)
-    blocked = [m for m in matches if m.blocks]
-    if blocked:
-        raise DomainError(_("This reply cannot be sent. %(rules)s") % {"rules": describe(blocked)})
-    if not matches:
-        return []
-    if not confirmed:
-        raise DomainError(
-            _("This reply needs a confirmation before it is sent. %(rules)s") % {"rules": describe(matches)}
-        )
-    warnings = [m.as_dict() for m in matches]
-    record_event(
-        case=case, type=EventType.QA_PHRASE_WARNED, actor=actor, body=describe(matches), after={"warnings": warnings}
-    )
-    return warnings
-
-
-def screen_saved_text(text: str, *, confirmed: bool) -> None:
-    """QA-5 for quick phrases and message templates saved in admin: the same rules as the reply box."""
-    matches = find_phrases(text)
-    blocked = [m for m in matches if m.blocks]
-    if blocked:
-        raise DomainError(_("This text contains a blocked phrase. %(rules)s") % {"rules": describe(blocked)})
-    if matches and not confirmed:
-        raise DomainError(
-            _("This text contains a warned phrase; tick the confirmation to save it anyway. %(rules)s")
-            % {"rules": describe(matches)}
-        )

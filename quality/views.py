@@ -26,7 +26,7 @@ from backoffice.supervisor.views import csv_response
 from quality import queries, services
 from quality.forms import AddCaseForm, AnswerForm, DrawForm, QueueFilterForm, ScorecardForm
 from quality.models import Review, ReviewStatus, Scorecard
-from quality.phrases import find_phrases
+from quality.screening import find_phrases
 
 PER_PAGE = 50
 # A QA score a team lead is happy with; the dashed line on the charts. *(assumed)*

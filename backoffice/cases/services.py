@@ -39,6 +39,8 @@ from backoffice.models import (
 )
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.businesshours import Calendar, next_open_text
+from quality import screening  # the store's banned phrases (QA-5)
+from quality.phrases import describe as describe_phrases
 
 # The allowed moves between states. Buttons on the case page come from ACTIONS, which must agree with this.
 TRANSITIONS: dict[str, set[str]] = {
@@ -531,9 +533,15 @@ def reply_to_customer(*, case: Case, body: str, actor, confirm_warnings: bool = 
         raise DomainError(_("Write a reply first."))
     now = timezone.now()
     with transaction.atomic():
-        from quality.services import screen_reply  # the store's banned phrases (QA-5)
-
-        screen_reply(case=case, body=body, actor=actor, confirmed=confirm_warnings)
+        warned = screening.screen_reply(body, confirmed=confirm_warnings)
+        if warned:
+            record_event(
+                case=case,
+                type=EventType.QA_PHRASE_WARNED,
+                actor=actor,
+                body=describe_phrases(warned),
+                after={"warnings": [m.as_dict() for m in warned]},
+            )
         after: dict = {}
         wait = stop_reply_clock(case=case, actor=actor, answer="reply", at=now)
         if wait is not None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from backoffice import dispatch
 from backoffice.cases.services import record_event
 from backoffice.errors import DomainError
 from backoffice.messaging import outbox
@@ -181,9 +182,7 @@ def _scheduled_event(followup: FollowUp, *, campaign: Campaign, actor) -> None:
 
 def _enqueue(followup_id: int) -> None:
     """Best effort: a follow-up due now goes out at once; if the broker is down the beat sweep sends it later."""
-    from backoffice.tasks import dispatch_followup_task
-
-    outbox.enqueue_best_effort(dispatch_followup_task, followup_id)
+    dispatch.enqueue("backoffice.tasks.dispatch_followup_task", followup_id)
 
 
 def cancel_followups(*, case: Case, actor, reason: str, triggers=AFTER_CLOSURE_TRIGGERS) -> int:

@@ -3,7 +3,6 @@
 import datetime as dt
 import logging
 import re
-import time
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from backoffice import dispatch
 from backoffice.messaging.library import RETURN_SHIPPING_TEXTS
 from backoffice.models import (
     Case,
@@ -140,29 +140,7 @@ def send_template(
 
 
 def _enqueue(message_id: int) -> None:
-    from backoffice.tasks import deliver_message
-
-    enqueue_best_effort(deliver_message, message_id)
-
-
-# After the broker refused a task, web requests stop trying for this long (each try costs about a second).
-BROKER_PAUSE_SECONDS = 30.0
-_broker_down_until = 0.0
-
-
-def enqueue_best_effort(task, *args) -> bool:
-    """Send a task now if the broker takes it. The row it points at is the real record: when the broker is down
-    the beat sweep sends it later, so a web request never fails or waits long because Redis is away."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        return False
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - any broker error means the same: leave it to the sweep
-        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("broker unavailable; %s%s waits for the sweep", task.name, args)
-        return False
-    return True
+    dispatch.enqueue("backoffice.tasks.deliver_message", message_id)
 
 
 def get_backend(channel: str = ""):

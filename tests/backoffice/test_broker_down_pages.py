@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from backoffice.messaging import outbox
+from backoffice import dispatch
 from backoffice.models import ImportJob, OutboundMessage, Status
 from backoffice.platform.importing import jobs
 from tests.factories import CaseFactory
@@ -30,7 +30,7 @@ def redis_down(settings, monkeypatch):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(Task, "apply_async", refuse)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+    monkeypatch.setattr(dispatch, "_broker_down_until", 0.0)
     working = settings.CACHES
     settings.CACHES = DEAD_REDIS
     yield refused

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from backoffice import sweeps
 from backoffice import views as backoffice_views
-from backoffice.celery import DAY, INTERVALS, TASK_ENTRIES
 from backoffice.celery import app as celery_app
 from backoffice.models import SweepRun
+from backoffice.schedule import DAY, INTERVALS, TASK_ENTRIES
 from backoffice.tasks import sweep_outbox
 
 ENTRIES = sorted(celery_app.conf.beat_schedule.items())

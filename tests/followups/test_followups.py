@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from aftersales import services as aftersales
+from backoffice import dispatch
 from backoffice.followups import services as followups
 from backoffice.messaging import outbox
 from backoffice.models import (
@@ -315,7 +316,7 @@ def test_broker_down_the_close_still_works_and_the_sweeps_send_later(
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)  # restored after the test
+    monkeypatch.setattr(dispatch, "_broker_down_until", 0.0)  # restored after the test
     monkeypatch.setattr(deliver_message, "delay", broker_down)
     with time_machine.travel(WEDNESDAY_2PM, tick=False), django_capture_on_commit_callbacks(execute=True):
         case = closed_refund()
@@ -340,10 +341,10 @@ def test_after_a_broker_failure_requests_stop_trying_for_a_while(monkeypatch):
         calls.append(args)
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+    monkeypatch.setattr(dispatch, "_broker_down_until", 0.0)
     monkeypatch.setattr(deliver_message, "delay", broker_down)
-    assert outbox.enqueue_best_effort(deliver_message, 1) is False
-    assert outbox.enqueue_best_effort(deliver_message, 2) is False
+    assert dispatch.enqueue("backoffice.tasks.deliver_message", 1) is False
+    assert dispatch.enqueue("backoffice.tasks.deliver_message", 2) is False
     assert calls == [(1,)]
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from backoffice.messaging import outbox
+from backoffice import dispatch
 from backoffice.models import ImportJob, Order
 from backoffice.platform.importing import jobs
 from backoffice.platform.importing import tasks as import_tasks
@@ -31,7 +31,7 @@ def broker_down(monkeypatch):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(import_tasks.run_import_job, "delay", refuse)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+    monkeypatch.setattr(dispatch, "_broker_down_until", 0.0)
     return sent
 
 

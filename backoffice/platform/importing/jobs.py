@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.dispatch import enqueue
 from backoffice.errors import DomainError
 from backoffice.models import ImportJob
 from backoffice.platform.importing import aftersales, headers, orders, parsing
@@ -118,10 +119,7 @@ def dispatch(job: ImportJob) -> None:
 
 
 def _enqueue(job_id: int) -> None:
-    from backoffice.messaging.outbox import enqueue_best_effort
-    from backoffice.platform.importing.tasks import run_import_job
-
-    if not enqueue_best_effort(run_import_job, job_id):
+    if not enqueue("backoffice.platform.importing.tasks.run_import_job", job_id):
         logger.warning("import job %s stays queued for the sweep: the broker did not take its task", job_id)
 
 
