@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import Payout
 from backoffice.admin import ReadOnlyAdminMixin, money_column
+from backoffice.payouts.models import Payout
 
 
 @admin.register(Payout)

@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aftersales import services
-from aftersales.models import Payout
 from backoffice.cases import services as casework
 from backoffice.democlock import replay_at
 from backoffice.models import Case, CaseKind, Order, Priority, Reason, Status
+from backoffice.payouts.models import Payout
 from backoffice.store.businesshours import Calendar
 
 DEMO_SOURCE = "demo"

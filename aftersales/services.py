@@ -6,14 +6,16 @@ Every function here is the one place its rule lives; the views, the gateway API 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, Sum, TextChoices
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from aftersales.models import Payout
 from backoffice.cases import services as casework
-from backoffice.cases.models import REASON_SHIPPING_PAYER, ShippingPayer
+from backoffice.cases.models import (
+    REASON_SHIPPING_PAYER,
+    Resolution,  # noqa: F401 - re-exported for the desk's views
+    ShippingPayer,
+)
 from backoffice.cases.services import (  # noqa: F401 - the desk's verbs, re-exported for its views
     add_note,
     assign_case,
@@ -25,21 +27,25 @@ from backoffice.cases.services import (  # noqa: F401 - the desk's verbs, re-exp
     transition_case,
 )
 from backoffice.errors import DomainError
-from backoffice.followups import services as followups
 from backoffice.messaging import outbox
 from backoffice.models import (
     Case,
     CaseKind,
-    Channel,
     Customer,
     Desk,
     EventType,
-    MessageTemplate,
     Order,
+    Payout,
     Priority,
     Status,
     StoreSettings,
-    Trigger,
+)
+from backoffice.payouts import services as payouts
+from backoffice.payouts.services import (  # noqa: F401 - re-exported for the desk's views and the importers
+    confirm_payout,
+    mark_payout,
+    refundable_fen,
+    refunds_on_the_way,
 )
 from backoffice.store.businesshours import Calendar
 from backoffice.store.money import format_fen
@@ -47,34 +53,6 @@ from backoffice.store.money import format_fen
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
 # A4: what a customer applies for on the platform; each gets "I handle it within 1 hour".
 APPLICATION_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.COMPENSATION, CaseKind.RESHIP)
-
-
-class Resolution(TextChoices):
-    REFUNDED = "refunded", gettext_lazy("Refunded")
-    RETURNED_REFUNDED = "returned_refunded", gettext_lazy("Returned and refunded")
-    COMPENSATED = "compensated", gettext_lazy("Compensated")
-    RESHIPPED = "reshipped", gettext_lazy("Reshipped")
-    EXCHANGED = "exchanged", gettext_lazy("Exchanged")
-    REJECTED = "rejected", gettext_lazy("Rejected")
-
-
-def refundable_fen(order: Order) -> int:
-    """What can still go back to the customer for this order: what they paid, less refunds and compensations."""
-    paid_out = Payout.objects.filter(order=order).aggregate(total=Sum("amount_fen"))["total"] or 0
-    return max(order.paid_fen - paid_out, 0)
-
-
-def _validate_amount(*, case: Case, amount_fen: int) -> None:
-    if amount_fen <= 0:
-        raise DomainError(_("The amount must be more than ¥0.00."))
-    if case.order is None:
-        raise DomainError(_("This case has no order, so no money can be paid out."))
-    available = refundable_fen(case.order)
-    if amount_fen > available:
-        raise DomainError(
-            _("The amount %(amount)s is more than the %(available)s still refundable on this order.")
-            % {"amount": format_fen(amount_fen), "available": format_fen(available)}
-        )
 
 
 def _require_open(case: Case) -> None:
@@ -90,10 +68,6 @@ def _resolve(case: Case, *, actor, resolution: str, amount_fen: int = 0, note: s
     if case.handled_at is None:
         extra["handled_at"] = now
     return casework.transition_case(case=case, to=Status.RESOLVED, actor=actor, note=note, extra=extra)
-
-
-def _pay(case: Case, *, kind: str, amount_fen: int, actor) -> Payout:
-    return Payout.objects.create(case=case, order=case.order, kind=kind, amount_fen=amount_fen, actor=actor)
 
 
 # --- getting applications in --------------------------------------------------------------------------------------
@@ -211,8 +185,8 @@ def approve_refund(
         raise DomainError(_("Only refund and return cases can be refunded."))
     amount = case.amount_fen if amount_fen is None else amount_fen
     with transaction.atomic():
-        _validate_amount(case=case, amount_fen=amount)
-        _pay(case, kind=Payout.Kind.REFUND, amount_fen=amount, actor=actor)
+        payouts.validate_amount(case=case, amount_fen=amount)
+        payouts.pay(case, kind=Payout.Kind.REFUND, amount_fen=amount, actor=actor)
         resolution = Resolution.RETURNED_REFUNDED if case.kind == CaseKind.RETURN else Resolution.REFUNDED
         casework.record_event(
             case=case, type=EventType.REFUND_APPROVED, actor=actor, body=note, after={"amount_fen": amount}
@@ -292,8 +266,8 @@ def compensate(*, case: Case, actor, amount_fen: int | None = None, note: str = 
     store = StoreSettings.load()
     amount = store.small_defect_compensation_fen if amount_fen is None else amount_fen
     with transaction.atomic():
-        _validate_amount(case=case, amount_fen=amount)
-        _pay(case, kind=Payout.Kind.COMPENSATION, amount_fen=amount, actor=actor)
+        payouts.validate_amount(case=case, amount_fen=amount)
+        payouts.pay(case, kind=Payout.Kind.COMPENSATION, amount_fen=amount, actor=actor)
         casework.record_event(
             case=case, type=EventType.COMPENSATED, actor=actor, body=note, after={"amount_fen": amount}
         )
@@ -330,76 +304,6 @@ def arrange_exchange(*, case: Case, actor, note: str = "") -> Case:
 
 
 # --- payouts: requested → arrived / failed (A3, A9) -------------------------------------------------------------
-
-
-def confirm_payout(*, payout: Payout, succeeded: bool, actor=None, at: dt.datetime | None = None) -> bool:
-    """The platform (sync, import: actor None) or an agent confirms that a payout arrived or failed.
-
-    A3: a refund that arrived gets the apology, by SMS when the store has that channel, else by chat.
-    A9: the follow-up clock starts from the moment it arrived. Returns False when it was already confirmed.
-    """
-    at = at or timezone.now()
-    state = Payout.State.SUCCEEDED if succeeded else Payout.State.FAILED
-    case = payout.case
-    with transaction.atomic():
-        if not Payout.objects.filter(pk=payout.pk, state=Payout.State.REQUESTED).update(
-            state=state, confirmed_at=at, confirmed_by=actor
-        ):
-            return False
-        payout.state, payout.confirmed_at, payout.confirmed_by = state, at, actor
-        casework.record_event(
-            case=case,
-            type=EventType.PAYOUT_SUCCEEDED if succeeded else EventType.PAYOUT_FAILED,
-            actor=actor,
-            at=at,
-            target=f"payout:{payout.pk}",
-            before={"state": Payout.State.REQUESTED},
-            after={
-                "state": state,
-                "kind": payout.kind,
-                "amount_fen": payout.amount_fen,
-                "confirmed_at": at.isoformat(),
-            },
-        )
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
-        if succeeded and payout.kind == Payout.Kind.REFUND:
-            _apologise(case=case, payout=payout, actor=actor)
-            followups.on_trigger(trigger=Trigger.AFTERSALES_REFUND_CLOSED, case=case, actor=actor, at=at)
-    return True
-
-
-def mark_payout(*, case: Case, payout_id: int, succeeded: bool, actor) -> Payout:
-    """An agent records what the platform shows for a payout on this case: it arrived, or it failed (A3, A9)."""
-    payout = Payout.objects.filter(pk=payout_id, case=case).first()
-    if payout is None:
-        raise DomainError(_("That payout is not on this case."))
-    if not confirm_payout(payout=payout, succeeded=succeeded, actor=actor):
-        raise DomainError(_("This payout was already confirmed. Reload the case."))
-    return payout
-
-
-def refunds_on_the_way(case: Case) -> list[Payout]:
-    """The case's refunds requested and not yet confirmed by the platform."""
-    return list(Payout.objects.filter(case=case, kind=Payout.Kind.REFUND, state=Payout.State.REQUESTED).order_by("pk"))
-
-
-def _apologise(*, case: Case, payout: Payout, actor) -> None:
-    """A3: after the refund succeeded, the apology — by SMS (短信) when the store has it and the customer a phone."""
-    template = MessageTemplate.objects.filter(key="refund_apology", active=True).first()
-    customer = case.customer
-    if template is None or customer is None:
-        return
-    store = StoreSettings.load()
-    channel = Channel.SMS if store.sms_channel and customer.phone else Channel.CHAT
-    outbox.queue_message(
-        customer=customer,
-        case=case,
-        body=outbox.render_text(template.body, outbox.case_variables(case, customer=customer, store=store)),
-        channel=channel,
-        template_key=template.key,
-        idempotency_key=f"apology:{case.pk}",
-        actor=actor,
-    )
 
 
 def settled_cases(*, now: dt.datetime | None = None, store: StoreSettings | None = None):
@@ -518,3 +422,15 @@ def record_return_shipping(*, case: Case, actor, paid_by: str = "") -> str:
             after={"return_shipping_paid_by": payer},
         )
     return payer
+
+
+# --- applications other desks open --------------------------------------------------------------------------------
+
+
+def open_for_another_desk(*, actor=None, refund_fen: int = 0, refund_note: str = "", **fields) -> Case:
+    """An application another desk opens (L3's refund, a call-back's new case), through the core's hand-off. With
+    `refund_fen` the refund is approved at once, unless A5 already approved a small one."""
+    case = open_application(actor=actor, **fields)
+    if refund_fen and case.is_open:
+        approve_refund(case=case, actor=actor, amount_fen=refund_fen, note=refund_note)
+    return case

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aftersales import services as aftersales
+from backoffice.cases import handoff
 from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
@@ -33,6 +33,7 @@ from backoffice.models import (
     TrackingEvent,
     Trigger,
 )
+from backoffice.payouts import services as payouts
 from backoffice.store.money import format_fen
 from logistics import detection
 from logistics.models import CourierContact, OutOfStockOffer, Problem
@@ -344,10 +345,11 @@ def _customer_waits(*, case: Case, offer: OutOfStockOffer, actor, now: dt.dateti
 
 def _customer_refunded(*, case: Case, offer: OutOfStockOffer, actor, now: dt.datetime) -> None:
     order = case.order
-    amount = aftersales.refundable_fen(order)
+    amount = payouts.refundable_fen(order)
     if amount <= 0:
         raise DomainError(_("Nothing is left to refund on this order."))
-    refund_case = aftersales.open_application(
+    refund_case = handoff.open_case_on(
+        Desk.AFTERSALES,
         kind=CaseKind.REFUND,
         order=order,
         actor=actor,
@@ -356,9 +358,9 @@ def _customer_refunded(*, case: Case, offer: OutOfStockOffer, actor, now: dt.dat
         subject=_("Out of stock: the customer chose a refund (L3)"),
         source="logistics",
         external_id=f"L3:{offer.pk}",
+        refund_fen=amount,
+        refund_note=_("L3: out of stock."),
     )
-    if refund_case.is_open:  # A5 may already have approved a small one
-        aftersales.approve_refund(case=refund_case, actor=actor, amount_fen=amount, note=_("L3: out of stock."))
     OutOfStockOffer.objects.filter(pk=offer.pk).update(refund_case=refund_case)
     offer.refund_case = refund_case
     casework.record_event(

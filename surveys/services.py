@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from backoffice.cases import handoff
 from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.messaging import outbox
@@ -406,9 +407,8 @@ def log_call(
                 after={"coupon_fen": coupon_fen, "coupon": code},
             )
         if new_case_kind:
-            from aftersales.services import open_application
-
-            new_case = open_application(
+            new_case = handoff.open_case_on(
+                Desk.AFTERSALES,
                 kind=new_case_kind,
                 order=case.order,
                 customer=case.customer,

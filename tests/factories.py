@@ -17,7 +17,6 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from aftersales.models import Payout
 from backoffice.messaging.models import hash_token
 from backoffice.models import (
     DESK_PREFIX,
@@ -46,6 +45,7 @@ from backoffice.models import (
     StoreSettings,
     TrackingEvent,
 )
+from backoffice.payouts.models import Payout
 from backoffice.platform.shipping import compute_ship_by
 from backoffice.staff.roles import Role
 

@@ -104,6 +104,17 @@ class Priority(models.IntegerChoices):
     URGENT = 3, _("Urgent")
 
 
+class Resolution(models.TextChoices):
+    """How an after-sales case was resolved (Case.resolution)."""
+
+    REFUNDED = "refunded", _("Refunded")
+    RETURNED_REFUNDED = "returned_refunded", _("Returned and refunded")
+    COMPENSATED = "compensated", _("Compensated")
+    RESHIPPED = "reshipped", _("Reshipped")
+    EXCHANGED = "exchanged", _("Exchanged")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Case(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     desk = models.CharField(_("desk"), max_length=12, choices=Desk)

@@ -23,6 +23,7 @@ from backoffice.messaging.models import (
     QuickPhrase,
 )
 from backoffice.models.sweeps import SweepRun
+from backoffice.payouts.models import Payout
 from backoffice.platform.models import (
     Courier,
     Customer,
@@ -65,6 +66,7 @@ __all__ = [
     "Integration",
     "MessageTemplate",
     "Notification",
+    "Payout",
     "Order",
     "OrderItem",
     "OutboundMessage",

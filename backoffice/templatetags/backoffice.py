@@ -3,6 +3,7 @@
 from django import template
 from django.utils import timezone
 
+from backoffice.cases.models import Resolution
 from backoffice.models import mask_phone
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.money import format_fen
@@ -55,8 +56,6 @@ def status_label(value):
 
 @register.filter
 def resolution_label(value):
-    from aftersales.services import Resolution
-
     try:
         return Resolution(value).label
     except ValueError:

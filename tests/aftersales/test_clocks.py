@@ -9,7 +9,6 @@ import time_machine
 from django.utils import translation
 
 from aftersales import services
-from aftersales.models import Payout
 from backoffice.cases import services as casework
 from backoffice.cases.queues import response_rate
 from backoffice.followups import services as followups
@@ -31,6 +30,7 @@ from backoffice.models import (
     StoreSettings,
     Trigger,
 )
+from backoffice.payouts.models import Payout
 from backoffice.supervisor.reports import Period, first_handling, response_rates
 from tests.factories import shanghai
 

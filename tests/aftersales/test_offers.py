@@ -4,9 +4,10 @@ the customer's answer recorded, and the reship's new tracking number sent to the
 import pytest
 
 from aftersales import offers, services
-from aftersales.models import DefectOffer, Payout
+from aftersales.models import DefectOffer
 from backoffice.errors import DomainError
 from backoffice.models import CaseEvent, CaseKind, Courier, EventType, OutboundMessage, Reason, Shipment, Status
+from backoffice.payouts.models import Payout
 
 
 def return_case(order, reason):

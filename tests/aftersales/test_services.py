@@ -4,9 +4,9 @@ import pytest
 import time_machine
 
 from aftersales import services
-from aftersales.models import Payout
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, CaseKind, EventType, OutboundMessage, Status
+from backoffice.payouts.models import Payout
 from tests.factories import shanghai
 
 

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from aftersales.models import Payout
 from backoffice.cases import services as casework
 from backoffice.cases.access import DESKS, get_case_for
 from backoffice.models import Case, CaseEvent, CaseKind, Coupon, Desk, OutboundMessage, Status
+from backoffice.payouts.models import Payout
 from logistics.models import CourierContact, OutOfStockOffer
 from logistics.services import STALLED_NOTICE
 from surveys import services as survey_services

@@ -1,7 +1,7 @@
 import pytest
 
-from aftersales.models import Payout
 from backoffice.models import Case, CaseEvent, CaseKind, EventType, ImportJob, Reason, Status
+from backoffice.payouts.models import Payout
 from backoffice.platform.importing import aftersales
 from tests.factories import shanghai
 

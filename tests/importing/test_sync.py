@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from aftersales.models import Payout
 from backoffice.models import Case, CaseKind, Order, PlatformCredentials, Status, SyncCursor
+from backoffice.payouts.models import Payout
 from backoffice.platform.pdd import sync
 from backoffice.platform.pdd.tasks import sync_platform
 

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from aftersales.models import Payout
 from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, CaseKind, EventType, Order, OutboundMessage, Shipment, Status
+from backoffice.payouts.models import Payout
 from logistics import services
 from logistics.models import CourierContact, OutOfStockOffer, Problem
 from tests.factories import AgentFactory, SkuFactory, make_order

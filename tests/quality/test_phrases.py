@@ -4,11 +4,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aftersales.models import Payout  # noqa: F401 - the reply service's models are loaded
 from backoffice.cases import services as casework
 from backoffice.demo import QUICK_PHRASES
 from backoffice.errors import DomainError
 from backoffice.models import CaseEvent, EventType, MessageTemplate, OutboundMessage, QuickPhrase
+from backoffice.payouts.models import Payout  # noqa: F401 - the reply service's models are loaded
 from backoffice.store.defaults import DEFAULT_TEMPLATES
 from quality import screening
 from quality.defaults import DEFAULT_PHRASES, REVIEW_FOR_REWARD

@@ -1,0 +1,58 @@
+"""Payouts moved from the after-sales app to the shared payout service: a database that has payouts keeps every row,
+before and after the move, and forwards and back again."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from backoffice.payouts.models import Payout
+from tests.factories import CaseFactory
+
+BEFORE = [("backoffice", "0014_queue_search_and_report_indexes"), ("aftersales", "0003_small_defect_offer")]
+AFTER = [("backoffice", "0015_payouts_belong_to_every_desk"), ("aftersales", "0004_payouts_moved_to_backoffice")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payouts_written_before_the_move_are_the_same_rows_after_it():
+    case = CaseFactory()
+    old_apps = migrate(BEFORE)
+    try:
+        OldPayout = old_apps.get_model("aftersales", "Payout")
+        old_ct = ContentType.objects.get_or_create(app_label="aftersales", model="payout")[0]
+        ContentType.objects.filter(app_label="backoffice", model="payout").delete()
+        old = OldPayout.objects.create(
+            case_id=case.pk, order_id=case.order_id, kind="refund", amount_fen=1250, state="succeeded"
+        )
+    finally:
+        migrate(AFTER)
+
+    moved = Payout.objects.get(pk=old.pk)
+    assert (moved.case_id, moved.order_id, moved.kind, moved.amount_fen, moved.state) == (
+        case.pk,
+        case.order_id,
+        "refund",
+        1250,
+        "succeeded",
+    )
+    assert list(case.payouts.all()) == [moved]
+    # The content type (and so its permissions and admin history) went with the model.
+    old_ct.refresh_from_db()
+    assert (old_ct.app_label, old_ct.model) == ("backoffice", "payout")
+
+    # And back: the after-sales app owns the same row again.
+    back_apps = migrate(BEFORE)
+    try:
+        assert back_apps.get_model("aftersales", "Payout").objects.get(pk=old.pk).amount_fen == 1250
+        old_ct.refresh_from_db()
+        assert old_ct.app_label == "aftersales"
+    finally:
+        migrate(AFTER)
+    assert Payout.objects.filter(pk=old.pk).exists()
