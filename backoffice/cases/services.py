@@ -7,7 +7,7 @@ and appends the timeline event that is also the audit trail.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,7 +333,7 @@ def claim_case(*, case: Case, agent) -> Case:
 def take_next_case(*, agent, desk: str, kinds: list[str] | None = None, automatic: bool = False) -> Case | None:
     """Give the agent the most urgent unassigned open case: earliest SLA deadline, then priority, then age.
 
-    Candidates are tried one by one with a conditional update; a row another agent won is skipped.
+    None only when no unassigned open case is left: a case a rival took meanwhile sends the agent to the next one.
     `automatic`: the system hands it out (recorded as an assignment by "system"; the case stays new).
     """
     candidates = Case.objects.filter(desk=desk, status__in=OPEN_STATUSES, assignee__isnull=True)
@@ -341,31 +341,40 @@ def take_next_case(*, agent, desk: str, kinds: list[str] | None = None, automati
         candidates = candidates.filter(kind__in=kinds)
     # A case the platform intervened in comes first (it costs the store), then the earliest deadline.
     ordered = candidates.order_by(platform_first(), F("due_at").asc(nulls_last=True), "-priority", "created_at")
-    for _attempt in range(5):
-        ids = list(ordered.values_list("pk", flat=True)[:20])
-        if not ids:
-            return None
-        for pk in ids:
-            with transaction.atomic():
-                before = Case.objects.filter(pk=pk).values_list("status", flat=True).first()
-                if not Case.objects.filter(pk=pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
-                    **_claim_changes(agent, start=not automatic)
-                ):
-                    continue
-                case = Case.objects.select_related("customer", "order").get(pk=pk)
-                record_event(
-                    case=case,
-                    type=EventType.CASE_ASSIGNED if automatic else EventType.CASE_CLAIMED,
-                    actor=None if automatic else agent,
-                    before={"assignee": None, "status": before},
-                    after={
-                        "assignee": _user_label(agent),
-                        "status": case.status,
-                        "via": "round_robin" if automatic else "take_next",
-                    },
-                )
-                return case
-    return None
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            if skip_locked:
+                # PostgreSQL: each agent locks the first case nobody else holds, so twenty agents at once take twenty
+                # different cases instead of queueing on the same row.
+                row = ordered.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "status").first()
+                if row is None:
+                    # Every candidate is held by someone (a claim under way, or another write to the case): wait for
+                    # them rather than say the queue is empty while a case may still come back unassigned.
+                    row = ordered.select_for_update(of=("self",)).values_list("pk", "status").first()
+            else:
+                # Elsewhere (SQLite) writers are serialised anyway: the conditional update below is the guard.
+                row = ordered.values_list("pk", "status").first()
+            if row is None:
+                return None
+            pk, before = row
+            if not Case.objects.filter(pk=pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
+                **_claim_changes(agent, start=not automatic)
+            ):
+                continue  # taken or closed since the read: try the next one, never answer "empty" for it
+            case = Case.objects.select_related("customer", "order").get(pk=pk)
+            record_event(
+                case=case,
+                type=EventType.CASE_ASSIGNED if automatic else EventType.CASE_CLAIMED,
+                actor=None if automatic else agent,
+                before={"assignee": None, "status": before},
+                after={
+                    "assignee": _user_label(agent),
+                    "status": case.status,
+                    "via": "round_robin" if automatic else "take_next",
+                },
+            )
+            return case
 
 
 def release_case(*, case: Case, agent) -> Case:

@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+from backoffice.models import Case, CaseEvent
 from tests.factories import AgentFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,3 +26,27 @@ def test_the_bench_prints_pages_against_their_floor_and_the_growth(agent):
         assert re.search(rf"^queue: unassigned +{role} +[\d.]+ +[\d.]+ +[\d.]+ +\d+ ", text, re.MULTILINE)
     assert "Growth 30 → 80 cases" in text
     assert "search order no." in text.split("Growth")[1] and "nav counts" in text.split("Growth")[1]
+    assert "Take-next, 20 agents at once" in text  # measured only where other connections see the cases
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_bench_takes_next_with_many_agents_at_once_and_puts_the_cases_back():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): agents at once need connections that see each other's rows")
+    OrderFactory.create_batch(5)
+    AgentFactory()
+    out = io.StringIO()
+
+    call_command("bench_aftersales", cases=300, agents=4, claims=3, take_next_only=True, stdout=out)
+
+    text = out.getvalue()
+    assert "Take-next, 4 agents at once" in text
+    assert re.search(r"^claims +[1-9]\d* +12$", text, re.MULTILINE)
+    assert re.search(r"^claims/s +[\d.]+ +[\d.]+  ≥80% of one agent: \d+% (ok|MISSED)$", text, re.MULTILINE)
+    assert re.search(r"^p95 ms +[\d.]+ +[\d.]+  ≤300 ms (ok|MISSED)$", text, re.MULTILINE)
+    assert re.search(r"^false empties +0 +0  0 ok$", text, re.MULTILINE)
+    assert re.search(r"^double claims +0 +0  0 ok$", text, re.MULTILINE)
+    assert re.search(r"^queries per claim +[\d.]+ +[\d.]+$", text, re.MULTILINE)
+    assert not Case.objects.filter(assignee__username__startswith="bench-agent-").exists()
+    assert not CaseEvent.objects.filter(actor__username__startswith="bench-agent-").exists()

@@ -2,12 +2,13 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from aftersales import services
 from backoffice.cases import services as casework
-from backoffice.models import Case, CaseKind, Desk, Priority, Status
+from backoffice.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, Desk, EventType, Priority, Status
+from tests.factories import CaseFactory
 
 
 def open_inquiry(order, **kwargs):
@@ -85,3 +86,78 @@ def test_concurrent_take_next_never_gives_one_case_to_two_agents(make_order, dja
     assert taken.count(None) == 2
     assignees = dict(Case.objects.values_list("pk", "assignee_id"))
     assert len(set(assignees.values())) == 6
+
+
+def _needs_postgresql():
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises every writer, so there is no race to test")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_agents_at_once_take_every_case_exactly_once_and_never_hear_the_queue_is_empty(django_user_model):
+    _needs_postgresql()
+    first = CaseFactory()
+    waiting = [first, *CaseFactory.create_batch(299, customer=first.customer, order=first.order)]
+    agents = [django_user_model.objects.create_user(f"crowd{i}") for i in range(20)]
+    barrier = threading.Barrier(len(agents))
+    taken: list[tuple[int, int]] = []
+    false_empties: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(agent):
+        try:
+            barrier.wait()
+            while True:
+                case = services.take_next_case(agent=agent, desk=Desk.AFTERSALES)
+                if case is None:
+                    left = Case.objects.filter(assignee__isnull=True, status__in=OPEN_STATUSES).count()
+                    if left:
+                        false_empties.append(left)
+                    return
+                taken.append((case.pk, agent.pk))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert false_empties == []
+    pks = [pk for pk, _agent in taken]
+    assert sorted(pks) == sorted(case.pk for case in waiting)  # every case once, none twice
+    assert dict(Case.objects.values_list("pk", "assignee_id")) == dict(taken)
+    claims = CaseEvent.objects.filter(type=EventType.CASE_CLAIMED).values_list("case_id", flat=True)
+    assert sorted(claims) == sorted(pks)
+    assert len({agent for _pk, agent in taken}) > 1  # they really worked side by side
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_take_next_waits_for_a_case_held_by_another_write_rather_than_say_none_is_waiting(agent):
+    _needs_postgresql()
+    case = CaseFactory()
+    held, release = threading.Event(), threading.Event()
+
+    def edit_the_case_slowly():
+        try:
+            with transaction.atomic():
+                Case.objects.filter(pk=case.pk).update(subject="客户补充了照片")
+                held.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=edit_the_case_slowly)
+    holder.start()
+    assert held.wait(timeout=10)
+    threading.Timer(0.3, release.set).start()
+
+    taken = services.take_next_case(agent=agent, desk=Desk.AFTERSALES)
+
+    holder.join(timeout=10)
+    assert taken == case and taken.assignee == agent and taken.subject == "客户补充了照片"

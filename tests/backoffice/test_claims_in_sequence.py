@@ -85,6 +85,50 @@ def test_take_next_automatic_skips_a_case_a_rival_claimed_after_it_was_read(agen
     assert case.assignee == rival
 
 
+@pytest.mark.parametrize("automatic", [False, True])
+def test_take_next_keeps_looking_while_rivals_take_each_case_it_was_about_to_claim(
+    agent, rival, monkeypatch, automatic
+):
+    """A busy queue: a hundred times in a row, a rival takes the very case the agent was about to claim. The agent
+    still gets one of the cases left, never "no case waiting" while unassigned cases exist."""
+    start = timezone.now() - dt.timedelta(hours=1)
+    first = CaseFactory(created_at=start)
+    at = [start + dt.timedelta(seconds=i) for i in range(1, 105)]
+    cases = [first, *(CaseFactory(customer=first.customer, order=first.order, created_at=t) for t in at)]
+    real = casework._claim_changes
+    interruptions = []
+
+    def rival_takes_the_most_urgent_first(agent, **kwargs):
+        if len(interruptions) < 100:
+            most_urgent = casework.Case.objects.filter(assignee__isnull=True).order_by("created_at", "pk").first()
+            casework.Case.objects.filter(pk=most_urgent.pk).update(assignee=rival)
+            interruptions.append(most_urgent.pk)
+        return real(agent, **kwargs)
+
+    monkeypatch.setattr(casework, "_claim_changes", rival_takes_the_most_urgent_first)
+
+    taken = casework.take_next_case(agent=agent, desk=first.desk, automatic=automatic)
+
+    assert len(interruptions) == 100
+    assert taken is not None and taken.pk not in interruptions
+    assert taken == cases[100]  # the most urgent case left, not just any
+    assert taken.assignee == agent
+    assert casework.Case.objects.filter(assignee__isnull=True).count() == 4
+    event = CaseEvent.objects.get(case=taken)
+    assert event.type == (EventType.CASE_ASSIGNED if automatic else EventType.CASE_CLAIMED)
+    assert event.before == {"assignee": None, "status": Status.NEW}
+    assert event.after["assignee"] == "agent"
+
+
+def test_take_next_answers_empty_only_when_no_unassigned_open_case_is_left(agent, rival):
+    cases = CaseFactory.create_batch(3)
+    casework.claim_case(case=cases[0], agent=rival)
+    casework.transition_case(case=cases[1], to=Status.CLOSED, actor=rival)
+
+    assert casework.take_next_case(agent=agent, desk=cases[0].desk) == cases[2]
+    assert casework.take_next_case(agent=agent, desk=cases[0].desk) is None
+
+
 def test_claiming_the_same_case_twice_from_a_stale_page_gives_it_to_the_first(agent, rival):
     case = CaseFactory()
     stale = casework.Case.objects.get(pk=case.pk)

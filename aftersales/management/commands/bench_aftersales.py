@@ -1,21 +1,35 @@
 """Benchmark the after-sales desk at scale: the queue pages and "take next" over N cases. Prints a table."""
 
+import contextlib
 import datetime as dt
 import random
 import statistics
+import threading
 import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection, connections, models, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aftersales import services
-from backoffice.models import DESK_KINDS, Case, CaseKind, Desk, Order, Reason, Status
+from backoffice.cases import audit_guard
+from backoffice.models import (
+    DESK_KINDS,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Desk,
+    EventType,
+    Order,
+    Reason,
+    Status,
+)
 
 BENCH_SOURCE = "bench"
 BATCH = 5000
@@ -26,6 +40,10 @@ BATCH = 5000
 PAGE_GOAL = 3.0
 QUERY_GOAL = 10
 GROWTH_GOAL = 1.5
+# Take-next with many agents at once: no collapse against one agent alone.
+TAKE_RATE_GOAL = 0.8
+TAKE_P95_GOAL_MS = 300
+SOLO_CLAIMS = 200
 
 
 def _as_read(sql: str) -> str | None:
@@ -48,10 +66,20 @@ class Command(BaseCommand):
             default=10_000,
             help="Also time search and nav counts at this many cases first, for the growth ratio (0: skip).",
         )
+        parser.add_argument("--agents", type=int, default=20, help="Agents taking cases at once (0: skip that part).")
+        parser.add_argument("--claims", type=int, default=50, help="Take-next calls per agent when they all work.")
+        parser.add_argument(
+            "--take-next-only", action="store_true", help="Only the take-next part (the pages are not timed)."
+        )
 
-    def handle(self, *args, cases: int, repeat: int, growth_from: int, **options):
+    def handle(self, *args, cases: int, repeat: int, growth_from: int, agents: int, claims: int, **options):
         if not Order.objects.exists():
             call_command("seed_demo", orders=2000, stdout=self.stdout)
+        if options["take_next_only"]:
+            if self.ensure_cases(cases):
+                self.vacuum_analyze()
+            self.take_next_crowd(agents=agents or 20, claims=claims)
+            return
         agent, supervisor = self.bench_agent(), self.bench_supervisor()
         clients = {"agent": self.client_for(agent), "supervisor": self.client_for(supervisor)}
         growth_rows = []
@@ -82,6 +110,8 @@ class Command(BaseCommand):
             ("take next (HTTP POST)", *self.measure(lambda: clients["agent"].post("/aftersales/take-next/"), repeat)),
         ]
         self.report(total, made, rows, take, growth_rows, small_total if small else 0)
+        if agents:
+            self.take_next_crowd(agents=agents, claims=claims)
 
     def pages(self) -> list[tuple[str, str, str]]:
         order = self.sample_order()
@@ -197,6 +227,155 @@ class Command(BaseCommand):
                 timings.append((time.perf_counter() - started) * 1000)
             queries = len(captured.captured_queries)
         return statistics.median(timings), max(timings), queries
+
+    # --- take-next, many agents at once -----------------------------------------------------------------------------
+
+    def take_next_crowd(self, *, agents: int, claims: int):
+        """One agent alone, then `agents` at once (threads, each with its own connection), each taking cases in turn.
+
+        Every case taken is put back in the queue afterwards, so runs before and after a change see the same queue.
+        """
+        out = self.stdout.write
+        out(f"\nTake-next, {agents} agents at once ({connection.vendor}, threads with their own connections)")
+        if connection.in_atomic_block:
+            # Inside a test's transaction the cases are invisible to other connections: nothing to measure.
+            out("skipped: the cases are in an open transaction other connections cannot see")
+            return
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            out("skipped: an in-memory SQLite database locks whole tables between connections")
+            return
+        users = self.bench_agents(agents)
+        self.put_back(users)
+        waiting = self.waiting().count()
+        solo_claims = min(SOLO_CLAIMS, waiting)
+        out(f"{waiting:,} unassigned open cases waiting; one agent takes {solo_claims}, then each agent {claims}")
+        solo = self.claim_in_threads(users[:1], solo_claims)
+        crowd = self.claim_in_threads(users, claims)
+        ratio = crowd["rate"] / solo["rate"] if solo["rate"] else 0
+        out(f"{'take-next':<22} {'one agent':>10} {f'{agents} agents':>10}  goal")
+        out("-" * 78)
+        out(f"{'claims':<22} {solo['claims']:>10,} {crowd['claims']:>10,}")
+        ok = "ok" if ratio >= TAKE_RATE_GOAL else "MISSED"
+        out(
+            f"{'claims/s':<22} {solo['rate']:>10.1f} {crowd['rate']:>10.1f}  "
+            f"≥{TAKE_RATE_GOAL:.0%} of one agent: {ratio:.0%} {ok}"
+        )
+        out(f"{'p50 ms':<22} {solo['p50']:>10.1f} {crowd['p50']:>10.1f}")
+        ok = "ok" if crowd["p95"] <= TAKE_P95_GOAL_MS else "MISSED"
+        out(f"{'p95 ms':<22} {solo['p95']:>10.1f} {crowd['p95']:>10.1f}  ≤{TAKE_P95_GOAL_MS} ms {ok}")
+        for label, key in (("false empties", "false_empties"), ("double claims", "doubles")):
+            ok = "ok" if solo[key] == crowd[key] == 0 else "MISSED"
+            out(f"{label:<22} {solo[key]:>10} {crowd[key]:>10}  0 {ok}")
+        out(f"{'queries per claim':<22} {solo['queries']:>10.1f} {crowd['queries']:>10.1f}")
+        out(f"{'max queries, one call':<22} {solo['max_queries']:>10} {crowd['max_queries']:>10}")
+
+    def waiting(self):
+        return Case.objects.filter(desk=Desk.AFTERSALES, status__in=OPEN_STATUSES, assignee__isnull=True)
+
+    def claim_in_threads(self, users, claims: int) -> dict:
+        """Each user's thread calls take-next `claims` times; an empty answer while cases wait is a false empty."""
+        barrier = threading.Barrier(len(users) + 1, timeout=60)
+        results, errors = [], []
+        since = timezone.now()
+
+        def work(user):
+            counted = [0]
+
+            def count(execute, sql, params, many, context):
+                counted[0] += 1
+                return execute(sql, params, many, context)
+
+            taken, latencies, queries, false_empties = [], [], [], 0
+            try:
+                connection.ensure_connection()  # connecting is not part of a claim
+                barrier.wait()
+                for _ in range(claims):
+                    counted[0] = 0
+                    started = time.perf_counter()
+                    with connection.execute_wrapper(count):
+                        case = services.take_next_case(agent=user, desk=Desk.AFTERSALES)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    queries.append(counted[0])
+                    if case is not None:
+                        taken.append(case.pk)
+                    elif self.waiting().exists():
+                        false_empties += 1
+                results.append(
+                    {"user": user.pk, "taken": taken, "ms": latencies, "queries": queries, "false": false_empties}
+                )
+            except BaseException as exc:  # noqa: BLE001 - reported below, after every thread ended
+                errors.append(exc)
+                barrier.abort()
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=work, args=(user,)) for user in users]
+        for thread in threads:
+            thread.start()
+        with contextlib.suppress(threading.BrokenBarrierError):  # a thread that failed broke it: reported below
+            barrier.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        if errors:
+            raise CommandError(f"take-next failed in a thread: {errors[0]!r}")
+        taken = [(result["user"], pk) for result in results for pk in result["taken"]]
+        latencies = sorted(ms for result in results for ms in result["ms"])
+        queries = [n for result in results for n in result["queries"]]
+        doubles = self.double_claims(taken, since)
+        self.put_back(users)
+        return {
+            "claims": len(taken),
+            "rate": len(taken) / elapsed if elapsed else 0,
+            "p50": statistics.median(latencies) if latencies else 0,
+            "p95": latencies[max(0, round(len(latencies) * 0.95) - 1)] if latencies else 0,
+            "false_empties": sum(result["false"] for result in results),
+            "doubles": doubles,
+            "queries": statistics.mean(queries) if queries else 0,
+            "max_queries": max(queries, default=0),
+        }
+
+    def double_claims(self, taken: list[tuple[int, int]], since) -> int:
+        """Cases handed to two agents: told twice, claimed twice on the timeline, or held by another than told."""
+        pks = [pk for _user, pk in taken]
+        doubled = {pk for pk in pks if pks.count(pk) > 1} if len(pks) != len(set(pks)) else set()
+        events = (
+            CaseEvent.objects.filter(case_id__in=pks, type=EventType.CASE_CLAIMED, at__gte=since)
+            .values("case_id")
+            .annotate(n=models.Count("pk"))
+            .filter(n__gt=1)
+        )
+        doubled |= {row["case_id"] for row in events}
+        holders = dict(Case.objects.filter(pk__in=pks).values_list("pk", "assignee_id"))
+        doubled |= {pk for user_id, pk in taken if holders.get(pk) != user_id}
+        return len(doubled)
+
+    def put_back(self, users):
+        """The cases these bench agents took go back to the queue as they were, and their claims off the timeline
+        (bench data only; a run that broke off is cleaned up by the next one)."""
+        events = CaseEvent.objects.filter(actor__in=users, type=EventType.CASE_CLAIMED, after__via="take_next")
+        # The earliest claim of a case says what it was before any run touched it.
+        before = dict(events.order_by("-at", "-pk").values_list("case_id", "before__status"))
+        if not before:
+            return
+        with audit_guard.lifted(reason="bench_aftersales: putting its own take-next claims back"):
+            for status in set(before.values()):
+                ids = [pk for pk, was in before.items() if was == status]
+                Case.objects.filter(pk__in=ids).update(assignee=None, status=status)
+            events._raw_delete(CaseEvent.objects.db)
+
+    def bench_agents(self, n: int) -> list:
+        group = Group.objects.get(name="agent")
+        users = []
+        for i in range(1, n + 1):
+            user, created = get_user_model().objects.get_or_create(
+                username=f"bench-agent-{i:02d}", defaults={"first_name": f"压测{i}"}
+            )
+            if created:
+                user.groups.add(group)
+            users.append(user)
+        return users
 
     def bench_agent(self):
         user, created = get_user_model().objects.get_or_create(username="bench-agent", defaults={"first_name": "压测"})
