@@ -187,6 +187,14 @@ class Case(models.Model):
                 name="case_unassigned_open",
                 condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
             ),
+            # Take-next reads the cases the platform intervened in first: few, so their own small index.
+            models.Index(
+                fields=["desk", "due_at"],
+                name="case_intervened_unassigned",
+                condition=models.Q(
+                    assignee__isnull=True, status__in=OPEN_STATUSES, platform_intervened_at__isnull=False
+                ),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
