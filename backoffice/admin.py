@@ -1,11 +1,14 @@
 """Django admin: the store admins' tool for configuring the store. Cases change in the desks, never here."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases.forms import YuanField
 from backoffice.errors import DomainError
 from backoffice.models import (
     AutoReplyRule,
@@ -38,6 +41,21 @@ from backoffice.staff import lockout_admin  # noqa: F401 - registers the audited
 from backoffice.store.money import format_fen
 from backoffice.supervisor.audit import AuditedAdminMixin, record_settings_change
 from quality.forms import PhraseCheckedForm
+
+
+class YuanAmountsMixin:
+    """Amount fields (integer fen in the database) are typed and shown in yuan, 20.00, by the one money parser."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name.endswith("_fen") and isinstance(db_field, models.PositiveIntegerField) and db_field.editable:
+            return YuanField(
+                label=capfirst(db_field.verbose_name),
+                required=not db_field.blank,
+                help_text=db_field.help_text,
+                initial=db_field.get_default() if db_field.has_default() else None,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 def money_column(field: str, description):
@@ -101,7 +119,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(StoreSettings)
-class StoreSettingsAdmin(SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class StoreSettingsAdmin(YuanAmountsMixin, SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     inlines = [BusinessHoursInline, HolidayInline]
     readonly_fields = ["updated_at"]
     fieldsets = [
@@ -152,7 +170,7 @@ class StoreSettingsAdmin(SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelA
                     "due_soon_minutes",
                     "auto_assign",
                 ],
-                "description": _("Amounts are in fen: 100 fen = ¥1.00."),
+                "description": _("Amounts are in yuan, e.g. 20.00."),
             },
         ),
         (
@@ -383,7 +401,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(YuanAmountsMixin, admin.ModelAdmin):
     list_display = ["code", "product", "spec", money_column("price_fen", _("price")), "stock"]
     list_filter = ["product__category"]
     search_fields = ["code", "spec", "product__name"]
@@ -457,7 +475,7 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CampaignAdmin(YuanAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "trigger",
@@ -473,13 +491,17 @@ class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_editable = ["active"]
     search_fields = ["key", "name"]
     list_select_related = ["template"]
-    readonly_fields = ["spent_fen", "created_at"]
+    readonly_fields = ["spent", "created_at"]
     fieldsets = [
         (None, {"fields": ["key", "name", "trigger", "active", "template"]}),
         (_("When"), {"fields": ["delay_min_hours", "delay_max_hours"]}),
         (_("Coupon"), {"fields": ["coupon_value_fen", "threshold_fen", "valid_days"]}),
-        (_("Limits"), {"fields": ["cap_per_customer", "cap_days", "budget_fen", "spent_fen", "created_at"]}),
+        (_("Limits"), {"fields": ["cap_per_customer", "cap_days", "budget_fen", "spent", "created_at"]}),
     ]
+
+    @admin.display(description=_("issued so far"))
+    def spent(self, obj: Campaign) -> str:
+        return format_fen(obj.spent_fen)
 
     @admin.display(description=_("send after (hours)"))
     def window(self, obj: Campaign) -> str:
@@ -545,22 +567,21 @@ class CouponAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # --- Platform data in: file imports and the open-platform sync ----------------------------------------------------
 
-from django import forms as _forms  # noqa: E402 - this section's own imports
 from django.utils.html import format_html  # noqa: E402
 
 from backoffice.platform.models import ImportJob, PlatformCredentials, SyncCursor, secret_hint  # noqa: E402
 
 
-class PlatformCredentialsForm(_forms.ModelForm):
+class PlatformCredentialsForm(forms.ModelForm):
     """The secret and the token are write-only here: an empty field keeps the stored value."""
 
-    client_secret = _forms.CharField(
-        label=_("client secret"), required=False, widget=_forms.PasswordInput(render_value=False)
+    client_secret = forms.CharField(
+        label=_("client secret"), required=False, widget=forms.PasswordInput(render_value=False)
     )
-    access_token = _forms.CharField(
-        label=_("access token"), required=False, widget=_forms.PasswordInput(render_value=False)
+    access_token = forms.CharField(
+        label=_("access token"), required=False, widget=forms.PasswordInput(render_value=False)
     )
-    api_url = _forms.URLField(
+    api_url = forms.URLField(
         label=_("API address"), assume_scheme="https", initial=PlatformCredentials.DEFAULT_API_URL
     )
 

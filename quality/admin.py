@@ -4,13 +4,13 @@ here (every change audited); reviews and draws are read here and worked on the s
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
+from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, YuanAmountsMixin, short_text
 from backoffice.supervisor.audit import AuditedAdminMixin
 from quality.models import BannedPhrase, Criterion, QualitySettings, Review, ReviewScore, SampleDraw, Scorecard
 
 
 @admin.register(QualitySettings)
-class QualitySettingsAdmin(SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class QualitySettingsAdmin(YuanAmountsMixin, SingleRecordAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     fields = ["sample_percent", "sample_minimum", "payout_review_over_fen", "updated_at"]
     readonly_fields = ["updated_at"]
 

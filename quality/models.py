@@ -23,9 +23,9 @@ class QualitySettings(models.Model):
         help_text=_("Fewer only when the agent closed fewer cases that week."),
     )
     payout_review_over_fen = models.PositiveIntegerField(
-        _("review every case paid out more than (fen)"),
+        _("review every case paid out more than (yuan)"),
         default=10000,
-        help_text=_("Refunds and compensations of the case added up; 10000 fen = ¥100.00."),
+        help_text=_("Refunds and compensations of the case added up."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -62,7 +62,13 @@ class StaffChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 class YuanField(forms.CharField):
-    """Money typed in yuan ("12.5", "¥12.50") and cleaned to integer fen, by the one money parser."""
+    """Money typed in yuan ("12.5", "¥12.50") and cleaned to integer fen, by the one money parser; a stored amount
+    (fen) is shown in yuan ("20.00")."""
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return money.format_yuan(value)
+        return value
 
     def to_python(self, value):
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -45,9 +45,9 @@ class Campaign(models.Model):
     delay_max_hours = models.PositiveIntegerField(
         _("send after, at most (hours)"), null=True, blank=True, help_text=_("Empty: the store's follow-up window.")
     )
-    coupon_value_fen = models.PositiveIntegerField(_("coupon value (fen)"), help_text=_("1000 fen = ¥10.00"))
+    coupon_value_fen = models.PositiveIntegerField(_("coupon value (yuan)"), help_text=_("e.g. 10.00"))
     threshold_fen = models.PositiveIntegerField(
-        _("minimum spend (fen)"), default=0, help_text=_("0: no threshold (无门槛).")
+        _("minimum spend (yuan)"), default=0, help_text=_("0: no threshold (无门槛).")
     )
     valid_days = models.PositiveIntegerField(_("coupon valid for (days)"), default=30)
     template = models.ForeignKey(
@@ -62,7 +62,7 @@ class Campaign(models.Model):
     )
     cap_days = models.PositiveIntegerField(_("cap period (days)"), default=30)
     budget_fen = models.PositiveIntegerField(
-        _("budget (fen)"), null=True, blank=True, help_text=_("Empty: no limit. Coupons past it are refused.")
+        _("budget (yuan)"), null=True, blank=True, help_text=_("Empty: no limit. Coupons past it are refused.")
     )
     # What the campaign's coupons are worth so far; raised by a conditional update that refuses to pass the budget.
     spent_fen = models.PositiveIntegerField(_("issued so far (fen)"), default=0, editable=False)

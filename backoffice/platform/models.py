@@ -96,7 +96,7 @@ class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus", verbose_name=_("product"))
     code = models.CharField(_("SKU code"), max_length=40, unique=True)
     spec = models.CharField(_("specification"), max_length=80)
-    price_fen = models.PositiveIntegerField(_("price (fen)"))
+    price_fen = models.PositiveIntegerField(_("price (yuan)"))
     stock = models.IntegerField(_("stock"), default=0)
 
     class Meta:

@@ -64,9 +64,9 @@ class StoreSettings(models.Model):
     )
     # A5, A7
     auto_refund_threshold_fen = models.PositiveIntegerField(
-        _("auto-approve refunds under (fen)"), default=2000, help_text=_("A5: 2000 fen = ¥20.00")
+        _("auto-approve refunds under (yuan)"), default=2000, help_text=_("A5: e.g. 20.00")
     )
-    small_defect_compensation_fen = models.PositiveIntegerField(_("small-defect compensation (fen)"), default=500)
+    small_defect_compensation_fen = models.PositiveIntegerField(_("small-defect compensation (yuan)"), default=500)
     refund_handle_hours = models.PositiveIntegerField(_("handle refund applications within (hours)"), default=48)
     return_review_hours = models.PositiveIntegerField(_("review return applications within (hours)"), default=24)
     exchange_review_hours = models.PositiveIntegerField(_("review exchange applications within (hours)"), default=24)

@@ -31,6 +31,12 @@ def format_fen(fen: int | None) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
+def format_yuan(fen: int) -> str:
+    """1250 → 12.50: an amount for a form field that is typed in yuan (no sign, no thousands separators)."""
+    yuan, cents = divmod(int(fen), 100)
+    return f"{yuan}.{cents:02d}"
+
+
 def _too_large() -> MoneyError:
     return MoneyError(_("The amount is too large (at most %(max)s).") % {"max": format_fen(MAX_FEN)}, code="too_large")
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from backoffice.admin import StoreSettingsAdmin
 from backoffice.models import CaseEvent, EventType, Integration, StoreSettings
+from backoffice.store.money import format_yuan
 from tests.factories import CaseEventFactory, CaseFactory, SkuFactory, make_order
 
 
@@ -139,6 +140,8 @@ def store_settings_form(store: StoreSettings, **changes) -> dict:
         if f.editable and not f.primary_key and f.name != "updated_at"
     }
     data = {name: value for name, value in data.items() if value is not False}
+    # Amounts are typed in yuan, as the form shows them.
+    data.update({name: format_yuan(value) for name, value in data.items() if name.endswith("_fen")})
     data.update(changes)
     for prefix, related in (("hours", store.hours.all()), ("holidays", store.holidays.all())):
         rows = list(related)
@@ -160,7 +163,7 @@ def store_settings_form(store: StoreSettings, **changes) -> dict:
 def test_changing_a_store_setting_is_recorded_in_the_audit_trail(admin_client_store, store_admin, store):
     url = reverse("admin:backoffice_storesettings_change", args=[store.pk])
 
-    response = admin_client_store.post(url, store_settings_form(store, auto_refund_threshold_fen=3000))
+    response = admin_client_store.post(url, store_settings_form(store, auto_refund_threshold_fen="30.00"))
 
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     store.refresh_from_db()
@@ -221,3 +224,75 @@ def test_audit_events_refuse_bulk_update_and_delete(db):
     with pytest.raises(PermissionDenied):
         CaseEvent.objects.all().delete()
     assert CaseEvent.objects.get().body == ""
+
+
+# --- amounts typed in yuan -----------------------------------------------------------------------------------------
+
+
+def test_store_settings_show_and_take_amounts_in_yuan(admin_client_store, store, in_english):
+    in_english(admin_client_store)
+    url = reverse("admin:backoffice_storesettings_change", args=[store.pk])
+
+    page = admin_client_store.get(url).text
+    assert 'name="auto_refund_threshold_fen" value="20.00"' in page
+    assert 'name="small_defect_compensation_fen" value="5.00"' in page
+    assert "Amounts are in yuan, e.g. 20.00." in page
+
+    response = admin_client_store.post(
+        url, store_settings_form(store, auto_refund_threshold_fen="25.5", small_defect_compensation_fen="¥8")
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    store.refresh_from_db()
+    assert (store.auto_refund_threshold_fen, store.small_defect_compensation_fen) == (2550, 800)
+    event = CaseEvent.objects.get(type=EventType.SETTINGS_CHANGED)
+    assert event.after == {"auto_refund_threshold_fen": 2550, "small_defect_compensation_fen": 800}
+
+
+def test_a_bad_amount_in_store_settings_says_why_and_loses_nothing(admin_client_store, store, in_english):
+    in_english(admin_client_store)
+    url = reverse("admin:backoffice_storesettings_change", args=[store.pk])
+
+    response = admin_client_store.post(
+        url, store_settings_form(store, auto_refund_threshold_fen="12.345", store_name="新店名")
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"auto_refund_threshold_fen": ["Use at most two decimals (fen)."]}
+    # What was typed is still in the form, and nothing was saved.
+    assert 'name="auto_refund_threshold_fen" value="12.345"' in response.text
+    assert 'value="新店名"' in response.text
+    store.refresh_from_db()
+    assert store.auto_refund_threshold_fen == 2000 and store.store_name != "新店名"
+    assert not CaseEvent.objects.filter(type=EventType.SETTINGS_CHANGED).exists()
+
+
+def test_a_campaign_budget_is_typed_in_yuan_and_may_stay_empty(admin_client_store, in_english):
+    from backoffice.models import Campaign, MessageTemplate
+
+    in_english(admin_client_store)
+
+    template = MessageTemplate.objects.filter(active=True).first()
+    data = {
+        "key": "spring",
+        "name": "春季回访",
+        "trigger": Campaign._meta.get_field("trigger").choices[0][0],
+        "active": "on",
+        "template": template.pk,
+        "coupon_value_fen": "10",
+        "threshold_fen": "99.90",
+        "valid_days": "30",
+        "cap_per_customer": "1",
+        "cap_days": "30",
+        "budget_fen": "",
+    }
+
+    response = admin_client_store.post(reverse("admin:backoffice_campaign_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    campaign = Campaign.objects.get(key="spring")
+    assert (campaign.coupon_value_fen, campaign.threshold_fen, campaign.budget_fen) == (1000, 9990, None)
+    page = admin_client_store.get(reverse("admin:backoffice_campaign_change", args=[campaign.pk])).text
+    assert 'name="coupon_value_fen" value="10.00"' in page
+    assert "¥0.00" in page  # issued so far, read-only

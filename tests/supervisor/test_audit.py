@@ -18,6 +18,7 @@ from backoffice.models import (
     QuickPhrase,
     StoreSettings,
 )
+from backoffice.store.money import format_yuan
 from backoffice.supervisor import audit
 from tests.factories import CaseFactory, QuickPhraseFactory, shanghai
 
@@ -322,8 +323,8 @@ def test_a_campaign_changed_in_admin_is_audited(admin_client_store):
     url = reverse("admin:backoffice_campaign_change", args=[campaign.pk])
     form = admin_client_store.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
-    data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
-    data["coupon_value_fen"] = campaign.coupon_value_fen + 500
+    data = {k: form.fields[k].prepare_value(v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
+    data["coupon_value_fen"] = format_yuan(campaign.coupon_value_fen + 500)
     data = {k: v for k, v in data.items() if v is not False}
     response = admin_client_store.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
