@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def mask_phone(phone: str) -> str:
@@ -66,7 +67,7 @@ class Product(models.Model):
     class Category(models.TextChoices):
         APPAREL = "apparel", _("Apparel")
         SHOES = "shoes", _("Shoes")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("product category", "Home")
         FOOD = "food", _("Food")
         BEAUTY = "beauty", _("Beauty")
         DIGITAL = "digital", _("Digital")
