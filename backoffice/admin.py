@@ -581,9 +581,7 @@ class PlatformCredentialsForm(forms.ModelForm):
     access_token = forms.CharField(
         label=_("access token"), required=False, widget=forms.PasswordInput(render_value=False)
     )
-    api_url = forms.URLField(
-        label=_("API address"), assume_scheme="https", initial=PlatformCredentials.DEFAULT_API_URL
-    )
+    api_url = forms.URLField(label=_("API address"), assume_scheme="https", initial=PlatformCredentials.DEFAULT_API_URL)
 
     class Meta:
         model = PlatformCredentials

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases.tables import case_url
 from backoffice.models import Case
+from backoffice.staff.roles import staff_display_name
 
 
 def _case_url(record) -> str:
@@ -92,7 +93,7 @@ class LogisticsCaseTable(tables.Table):
         )
 
     def render_assignee(self, value):
-        return value.get_full_name() or value.get_username()
+        return staff_display_name(value)
 
     def render_created_at(self, value):
         return format_html(

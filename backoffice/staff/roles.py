@@ -81,9 +81,14 @@ def is_store_admin(user) -> bool:
     return has_role(user, Role.STORE_ADMIN)
 
 
+def display_name(*, username: str, first_name: str = "", last_name: str = "") -> str:
+    """Chinese order: family name first, no space (王小丽); the username when no name is set. The one place a staff
+    name is put together (Django's full name would give 小丽 王)."""
+    return f"{last_name or ''}{first_name or ''}".strip() or username
+
+
 def staff_display_name(user) -> str:
-    """Chinese order: family name first, no space (王小丽); the username when no name is set."""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return display_name(username=user.get_username(), first_name=user.first_name, last_name=user.last_name)
 
 
 def require_role(user, *roles: str) -> None:

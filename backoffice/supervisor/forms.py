@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.cases.forms import StaffChoiceField, staff_users
 from backoffice.models import OPEN_STATUSES, Case, CaseEvent, EventType
 from backoffice.platform import timestamps
+from backoffice.staff.roles import staff_display_name
 from backoffice.supervisor import audit
 from backoffice.supervisor.reports import Period, last_week
 
@@ -45,8 +46,8 @@ class BulkAssignForm(forms.Form):
 
 def _staff_choice_label(user) -> str:
     """王小丽 (agent1): the name staff know each other by, and the login to tell namesakes apart."""
-    name = f"{user.last_name}{user.first_name}".strip()
-    return f"{name} ({user.username})" if name else user.username
+    name = staff_display_name(user)
+    return f"{name} ({user.username})" if name != user.username else user.username
 
 
 def _actor_choices():

@@ -52,7 +52,7 @@ from backoffice.models import (
     StaffProfile,
     StoreSettings,
 )
-from backoffice.staff.roles import staff_display_name
+from backoffice.staff.roles import display_name, staff_display_name
 
 # Ranges longer than this are drawn and listed by week instead of by day.
 MAX_DAILY_BUCKETS = 31
@@ -1205,8 +1205,11 @@ def csat(period: Period) -> CsatReport:
         if item["case__assignee"] is None:
             label = str(_("Unassigned"))
         else:
-            name = f"{item['case__assignee__last_name']}{item['case__assignee__first_name']}".strip()
-            label = name or item["case__assignee__username"]
+            label = display_name(
+                username=item["case__assignee__username"],
+                first_name=item["case__assignee__first_name"],
+                last_name=item["case__assignee__last_name"],
+            )
         agents.append(
             CsatCounts(
                 label=label,

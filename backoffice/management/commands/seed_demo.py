@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from backoffice.demo import DEFAULT_ORDERS, DEFAULT_RNG_SEED, DEMO_PASSWORD, DEMO_STAFF, DEMO_URL
+from backoffice.staff.roles import display_name
 from backoffice.store.cache import store_settings_scope
 
 # Each step is a function called with the keyword arguments it declares among `now`, `rng_seed` and `orders`;
@@ -51,4 +52,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo store ready in {time.monotonic() - started:.1f} s: {DEMO_URL}"))
         self.stdout.write(f"Logins (password {DEMO_PASSWORD}):")
         for member in DEMO_STAFF:
-            self.stdout.write(f"  {member.username:<12} {member.last_name}{member.first_name:<4} {member.role}")
+            name = display_name(username=member.username, first_name=member.first_name, last_name=member.last_name)
+            self.stdout.write(f"  {member.username:<12} {name:<5} {member.role}")
