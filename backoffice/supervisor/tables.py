@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import CaseEvent, EventType
 from backoffice.supervisor.audit import change_summary
+from backoffice.supervisor.auditwords import AuditWords
 from backoffice.templatetags.backoffice import staff_name
 
 SETTINGS = EventType.SETTINGS_CHANGED.value
@@ -73,12 +74,16 @@ class AuditTable(tables.Table):
         css = "settings" if record.type == SETTINGS else record.type.split(".")[0]
         return format_html('<span class="etype etype-{}">{}</span>', css, TYPE_LABELS.get(record.type, record.type))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.words = AuditWords()
+
     def render_case(self, record):
         if record.case is not None:
             url = reverse("case_by_number", args=[record.case.number])
             return format_html('<a href="{}">{}</a>', url, record.case.number)
         if record.target:
-            return format_html('<span class="mono">{}</span>', record.target)
+            return format_html('<span title="{}">{}</span>', record.target, self.words.target(record.target))
         return "—"
 
     def render_details(self, record):
@@ -87,7 +92,10 @@ class AuditTable(tables.Table):
         changed = format_html_join(
             "",
             '<span class="change"><span class="change-key">{}</span> {} <span aria-hidden="true">→</span> {}</span>',
-            ((key, _short(before), _short(after)) for key, before, after in changes[:6]),
+            (
+                (label, Truncator(before).chars(60), Truncator(after).chars(60))
+                for label, before, after in self.words.changes(record, limit=6)
+            ),
         )
         more = format_html('<span class="muted small"> +{}</span>', len(changes) - 6) if len(changes) > 6 else ""
         return format_html('<div class="audit-text">{}</div><div class="audit-changes">{}{}</div>', text, changed, more)

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from backoffice.cases import services as casework
 from backoffice.models import (
@@ -15,9 +16,12 @@ from backoffice.models import (
     CaseEvent,
     EventType,
     Holiday,
+    Priority,
     QuickPhrase,
+    Status,
     StoreSettings,
 )
+from backoffice.staff.roles import staff_display_name
 from backoffice.store.money import format_yuan
 from backoffice.supervisor import audit
 from tests.factories import CaseFactory, QuickPhraseFactory, shanghai
@@ -70,8 +74,36 @@ def test_the_log_lists_case_events_and_settings_changes_newest_first(supervisor_
     response = supervisor_client.get(AUDIT)
     rows = [row.record.pk for row in response.context["table"].paginated_rows]
     assert rows == [log["settings"].pk, log["auto"].pk, log["note2"].pk, log["note1"].pk]
-    assert "storesettings:1" in response.text and "refund_handle_hours" in response.text
+    # The settings change reads in words: which settings, which setting, from what to what.
+    with translation.override("zh-hans"):
+        setting = str(StoreSettings._meta.get_field("refund_handle_hours").verbose_name)
+        record = str(StoreSettings._meta.verbose_name)
+    assert 'title="storesettings:1"' in response.text and f">{record}<" in response.text
+    assert setting in response.text and "refund_handle_hours" not in response.text
     assert "客户说尺码偏小" in response.text
+
+
+def test_the_log_says_changes_in_words(supervisor_client, agent, in_english):
+    in_english(supervisor_client)
+    case = CaseFactory(status=Status.NEW)
+    casework.claim_case(case=case, agent=agent)
+    casework.set_priority(case=case, priority=Priority.HIGH, actor=agent)
+    store = StoreSettings.load()
+    audit.record_settings_change(
+        actor=agent,
+        instance=store,
+        before={"auto_refund_threshold_fen": 2000, "auto_assign": False},
+        after={"auto_refund_threshold_fen": 2550, "auto_assign": True},
+    )
+
+    text = supervisor_client.get(AUDIT).text
+
+    name = staff_display_name(agent)
+    assert f'<span class="change-key">assignee</span> — <span aria-hidden="true">→</span> {name}' in text
+    assert '<span class="change-key">status</span> New <span aria-hidden="true">→</span> In progress' in text
+    assert '<span class="change-key">priority</span> Normal <span aria-hidden="true">→</span> High' in text
+    assert '¥20.00 <span aria-hidden="true">→</span> ¥25.50' in text
+    assert 'No <span aria-hidden="true">→</span> Yes' in text or 'no <span aria-hidden="true">→</span> yes' in text
 
 
 def test_filter_by_person(supervisor_client, log, agent):
