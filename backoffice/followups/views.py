@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from backoffice.followups import services as followups
 from backoffice.messaging import outbox
-from backoffice.models import OutboundMessage
+from backoffice.models import MessageTemplate, OutboundMessage
 from backoffice.staff.roles import Role, require_role
 
 PER_PAGE = 50
@@ -60,6 +61,11 @@ def outbox_page(request: HttpRequest) -> HttpResponse:
     counts["pending"] = counts.get("pending", 0) + counts.pop("sending", 0)
     counts["all"] = sum(counts.values())
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    # Each message names the template it came from, by the name store admins gave it (not its key).
+    keys = {message.template_key for message in page if message.template_key}
+    template_names = dict(MessageTemplate.objects.filter(key__in=keys).values_list("key", "name")) if keys else {}
+    for message in page:
+        message.template_name = template_names.get(message.template_key, message.template_key)
     context = {
         "tab": tab,
         "tabs": [(key, _tab_label(key), counts.get(key, 0)) for key in OUTBOX_TABS],
@@ -79,10 +85,27 @@ def _tab_label(key: str) -> str:
 def retry_message(request: HttpRequest, pk: int) -> HttpResponse:
     _supervisor(request)
     message = get_object_or_404(OutboundMessage, pk=pk)
-    if outbox.retry_failed(message=message, actor=request.user):
-        messages.success(request, _("The message to %(customer)s is queued again.") % {"customer": message.customer})
-    else:
+    if not outbox.retry_failed(message=message, actor=request.user):
         messages.info(request, _("That message is no longer failed; nothing to retry."))
+        return redirect(_back(request))
+    # Sent now, so the supervisor sees what happened (a worker that took it first is fine: the claim is one).
+    outbox.deliver(message.pk)
+    message.refresh_from_db()
+    customer = message.customer.nickname if message.customer_id else "—"
+    if message.state == OutboundMessage.State.SENT:
+        messages.success(request, _("Sent to %(customer)s.") % {"customer": customer})
+    elif message.last_error and message.state in (OutboundMessage.State.PENDING, OutboundMessage.State.FAILED):
+        messages.warning(
+            request,
+            _("Not sent to %(customer)s: %(error)s It is tried again by itself at %(time)s.")
+            % {
+                "customer": customer,
+                "error": message.last_error,
+                "time": timezone.localtime(message.send_after).strftime("%H:%M"),
+            },
+        )
+    else:
+        messages.info(request, _("The message to %(customer)s is being sent.") % {"customer": customer})
     return redirect(_back(request))
 
 
@@ -90,7 +113,13 @@ def retry_message(request: HttpRequest, pk: int) -> HttpResponse:
 def retry_all(request: HttpRequest) -> HttpResponse:
     _supervisor(request)
     retried = outbox.retry_all_failed(actor=request.user)
-    messages.success(request, _("%(count)s failed message(s) queued again.") % {"count": retried})
+    messages.success(
+        request,
+        _(
+            "%(count)s failed message(s) queued again: they go out within a minute; any the gateway still refuses come back to this list."
+        )
+        % {"count": retried},
+    )
     return redirect(_back(request))
 
 

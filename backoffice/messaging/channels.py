@@ -9,8 +9,14 @@ import logging
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """A message the gateway did not take, said in words for the outbox page (the store's language: the worker has no
+    request), with the technical detail in brackets for whoever runs the gateway."""
 
 
 class LocalBackend:
@@ -42,9 +48,22 @@ class HttpGatewayBackend:
 
     def send(self, message) -> None:
         if not settings.OUTBOX_GATEWAY_URL:
-            raise RuntimeError("OUTBOX_GATEWAY_URL is not set")
+            raise GatewayError(_("The messaging gateway's address is not set (OUTBOX_GATEWAY_URL)."))
         key = idempotency_key(message)
-        response = requests.post(
+        try:
+            response = self._post(message, key)
+        except requests.Timeout as exc:
+            raise GatewayError(_("The gateway did not answer in time (%(detail)s).") % {"detail": exc}) from exc
+        except requests.RequestException as exc:
+            raise GatewayError(_("The gateway could not be reached (%(detail)s).") % {"detail": exc}) from exc
+        if response.status_code >= 300:
+            raise GatewayError(
+                _("The gateway refused the message (HTTP %(status)s): %(text)s")
+                % {"status": response.status_code, "text": response.text[:200]}
+            )
+
+    def _post(self, message, key: str) -> requests.Response:
+        return requests.post(
             settings.OUTBOX_GATEWAY_URL,
             json={
                 "idempotency_key": key,
@@ -57,5 +76,3 @@ class HttpGatewayBackend:
             headers={"Idempotency-Key": key},
             timeout=self.timeout,
         )
-        if response.status_code >= 300:
-            raise RuntimeError(f"gateway answered {response.status_code}: {response.text[:200]}")
