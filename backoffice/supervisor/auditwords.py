@@ -76,18 +76,23 @@ ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def duration_words(seconds: int) -> str:
-    """135 → 2分15秒; 93784 → 1天2小时3分 (the largest units that matter)."""
+    """135 → 2分15秒; 93784 → 1天2小时: the two largest units that matter, as the countdowns on the desks say it."""
     seconds = int(seconds)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        parts = [(days, _("%(n)s d")), (hours, _("%(n)s h")), (minutes, _("%(n)s min"))]
+        parts = [(days, _("%(n)s d")), (hours, _("%(n)s h"))]
     elif hours:
         parts = [(hours, _("%(n)s h")), (minutes, _("%(n)s min"))]
     else:
         parts = [(minutes, _("%(n)s min")), (secs, _("%(n)s s"))]
-    words = "".join(str(unit) % {"n": n} for n, unit in parts if n)
+    words = ""
+    for n, unit in parts:
+        if n:
+            word = str(unit) % {"n": n}
+            # Chinese units need no space between them (2分15秒); Latin ones do (2 min 15 s).
+            words += " " + word if words and words[-1].isascii() and words[-1].isalpha() else word
     return words or str(_("%(n)s s")) % {"n": 0}
 
 

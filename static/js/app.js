@@ -3,8 +3,9 @@
  *
  * - "?" opens the keyboard-shortcuts dialog (not while typing); Esc closes dialogs and menus.
  * - [data-open-dialog="id"] buttons open the <dialog> with that id.
- * - [data-countdown="<ISO datetime>"] shows a live mm:ss / -mm:ss countdown with an sla-* class
- *   (sla-ok > 30 min left, sla-warn < 30 min, sla-due < 5 min, sla-over past the deadline).
+ * - [data-countdown="<ISO datetime>"] shows a live countdown in the page's language and units (剩 2分15秒,
+ *   已超时 1天3小时) with an sla-* class (sla-ok > 30 min left, sla-warn < 30 min, sla-due < 5 min, sla-over past it).
+ * - [data-elapsed-since="<ISO datetime>"] shows the live time since then (已等 3分12秒).
  * - form[data-confirm="text"] (or a submit button with data-confirm) asks confirm() before submitting.
  * - tr[data-href] rows open their link when clicked (Ctrl/⌘-click opens a new tab).
  * - Flash bars close with their × button; success and info bars fade out by themselves.
@@ -36,20 +37,28 @@
     return ms;
   }
 
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  // mm:ss under an hour, h:mm:ss under a day, "2d 5h" beyond (a deadline days away needs no seconds).
-  function formatRemaining(ms) {
+  // The two largest units that matter: 2分15秒 under an hour, 3小时5分 under a day, 2天5小时 beyond (a deadline
+  // days away needs no seconds). Unit words come from the page (#js-strings), in its language.
+  function formatDuration(ms) {
     var total = Math.floor(Math.abs(ms) / 1000);
-    var sign = ms < 0 ? "-" : "";
-    if (total >= 86400) return sign + Math.floor(total / 86400) + "d " + Math.floor((total % 86400) / 3600) + "h";
-    var hours = Math.floor(total / 3600);
+    var days = Math.floor(total / 86400);
+    var hours = Math.floor((total % 86400) / 3600);
     var minutes = Math.floor((total % 3600) / 60);
     var seconds = total % 60;
-    var text = hours ? hours + ":" + pad(minutes) + ":" + pad(seconds) : pad(minutes) + ":" + pad(seconds);
-    return sign + text;
+    var parts = days ? [[days, "d"], [hours, "h"]] : hours ? [[hours, "h"], [minutes, "min"]] : [[minutes, "min"], [seconds, "s"]];
+    var text = "";
+    for (var i = 0; i < parts.length; i++) {
+      if (!parts[i][0] && (text || i < parts.length - 1)) continue;
+      var word = jsString("unit-" + parts[i][1], "%(n)s " + parts[i][1]).replace("%(n)s", parts[i][0]);
+      // Chinese units need no space between them; Latin ones do.
+      text += text && /[A-Za-z]$/.test(text) ? " " + word : word;
+    }
+    return text;
+  }
+
+  function formatRemaining(ms) {
+    var template = ms < 0 ? jsString("sla-over", "overdue %(time)s") : jsString("sla-left", "%(time)s left");
+    return template.replace("%(time)s", formatDuration(ms));
   }
 
   function slaClass(ms) {
@@ -86,6 +95,13 @@
         if (cls === wanted) el.classList.add(cls);
         else el.classList.remove(cls);
       }
+    }
+    var since = scope.querySelectorAll("[data-elapsed-since]");
+    for (var k = 0; k < since.length; k++) {
+      var start = parseTime(since[k].getAttribute("data-elapsed-since"));
+      if (isNaN(start)) continue;
+      var waited = jsString("elapsed", "waiting %(time)s").replace("%(time)s", formatDuration(now - start));
+      if (since[k].textContent !== waited) since[k].textContent = waited;
     }
   }
 
