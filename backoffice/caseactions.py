@@ -1,7 +1,8 @@
 """The case-page actions every desk shares: take, release, assign, reply, note, and the plain state moves.
 
-A desk's view fetches the case with `caseaccess.get_case_for` (which checks the desk, the role and the action), then
-tries these first and handles its own resolutions after.
+The shared case-action view (`backoffice.desk.views.case_action`) fetches the case with `caseaccess.get_case_for`
+(which checks the desk, the role and the action), runs the desk's own action when its declaration has one by that
+name (e.g. a close that settles money), and these otherwise.
 """
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
 from .models import Case, Status
 from .queues import case_page_url
 
-STATE_ACTIONS = ("start", "wait", "resolve", "reopen")
+STATE_ACTIONS = ("start", "wait", "resolve", "close", "reopen")
 
 
 def form_errors_to_messages(request: HttpRequest, form) -> None:
