@@ -91,20 +91,11 @@ def log_call(request: HttpRequest, case: Case) -> dict | None:
     if callback is None:
         messages.error(request, _("This case has no survey answer to call back about."))
         return {"call_form": form}
-    data = form.cleaned_data
+    # The form's fields are the service's arguments; the coupon is typed in yuan and kept in fen.
+    data = dict(form.cleaned_data)
+    coupon_fen = data.pop("coupon") or 0
     try:
-        services.log_call(
-            callback=callback,
-            actor=request.user,
-            reached=data["reached"],
-            retry_at=data["retry_at"],
-            category=data["category"],
-            notes=data["notes"],
-            coupon_fen=data["coupon"] or 0,
-            new_case_kind=data["new_case_kind"],
-            new_case_reason=data["new_case_reason"],
-            close=data["close"],
-        )
+        services.log_call(callback=callback, actor=request.user, coupon_fen=coupon_fen, **data)
     except DomainError as error:
         messages.error(request, error.message)
         return {"call_form": form}
