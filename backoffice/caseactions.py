@@ -1,4 +1,4 @@
-"""The case-page actions every desk shares: take, release, assign, reply, note, and the plain state moves.
+"""The case-page actions every desk shares: take, release, assign, reply, note, priority, and the plain state moves.
 
 The shared case-action view (`backoffice.desk.views.case_action`) fetches the case with `caseaccess.get_case_for`
 (which checks the desk, the role and the action), runs the desk's own action when its declaration has one by that
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from . import casework, phrases
 from .caseaccess import WORK, require_desk
-from .forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
+from .forms import AssignForm, NoteForm, NoteOnlyForm, PriorityForm, ReplyForm
 from .models import Case, Status
 from .queues import case_page_url
 
@@ -60,6 +60,13 @@ def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
         if form.is_valid():
             casework.add_note(case=case, body=form.cleaned_data["body"], actor=user)
             messages.success(request, _("Note added."))
+        else:
+            form_errors_to_messages(request, form)
+    elif action == "priority":
+        form = PriorityForm(post)
+        if form.is_valid():
+            casework.set_priority(case=case, priority=form.cleaned_data["priority"], actor=user)
+            messages.success(request, _("Priority changed"))
         else:
             form_errors_to_messages(request, form)
     elif action in STATE_ACTIONS:

@@ -7,7 +7,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import money
-from .models import StaffProfile
+from .models import Priority, StaffProfile
 from .phrases import parse_phrase_ids
 from .storecache import kept
 
@@ -96,6 +96,15 @@ class NoteForm(forms.Form):
 
 class NoteOnlyForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        coerce=int,
+        widget=forms.Select(attrs={"aria-label": _("Priority")}),
+    )
 
 
 class AssignForm(forms.Form):

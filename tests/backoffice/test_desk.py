@@ -1,0 +1,79 @@
+"""What every desk does the same way, declared once (backoffice/desk): priority, release, the SLA countdown."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.models import Case, CaseEvent, EventType, Priority, Status
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+# desk → (its case page, its case-action URL, the case's factory traits, who works it)
+DESKS = {
+    "aftersales": ("aftersales:case", "aftersales:case_action", {}, "agent"),
+    "logistics": ("logistics:case", "logistics:case_action", {"logistics": True}, "agent"),
+    "callback": ("surveys:callback", "surveys:callback_action", {"callback": True}, "supervisor"),
+}
+
+
+def _in_two_hours() -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=2)
+
+
+@pytest.fixture
+def worker(request):
+    def client_for(role: str):
+        return request.getfixturevalue(f"{role}_client")
+
+    return client_for
+
+
+@pytest.mark.parametrize("desk", list(DESKS))
+def test_the_desks_people_set_a_cases_priority_and_it_is_on_the_timeline(worker, desk):
+    _page, action, traits, role = DESKS[desk]
+    case = CaseFactory(**traits, priority=Priority.NORMAL)
+
+    response = worker(role).post(reverse(action, args=[case.number, "priority"]), {"priority": Priority.URGENT})
+
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).priority == Priority.URGENT
+    event = CaseEvent.objects.get(case=case, type=EventType.CASE_PRIORITY)
+    assert (event.before, event.after) == ({"priority": Priority.NORMAL}, {"priority": Priority.URGENT})
+
+
+@pytest.mark.parametrize("desk", list(DESKS))
+def test_a_priority_that_does_not_exist_changes_nothing(worker, desk):
+    _page, action, traits, role = DESKS[desk]
+    case = CaseFactory(**traits, priority=Priority.NORMAL)
+
+    worker(role).post(reverse(action, args=[case.number, "priority"]), {"priority": "99"})
+
+    assert Case.objects.get(pk=case.pk).priority == Priority.NORMAL
+    assert not CaseEvent.objects.filter(case=case, type=EventType.CASE_PRIORITY).exists()
+
+
+@pytest.mark.parametrize("desk", list(DESKS))
+def test_every_case_page_has_the_sla_countdown_release_and_priority(worker, request, desk):
+    page, _action, traits, role = DESKS[desk]
+    me = request.getfixturevalue(role)
+    case = CaseFactory(**traits, assignee=me, status=Status.IN_PROGRESS, due_at=_in_two_hours())
+
+    html = worker(role).get(reverse(page, args=[case.number])).text
+
+    assert f'data-countdown="{case.due_at.isoformat()}"' in html
+    assert f'hx-post="{reverse(page, args=[case.number])}release/"' in html
+    assert 'data-testid="priority"' in html
+
+
+@pytest.mark.parametrize("desk", list(DESKS))
+def test_every_queue_row_counts_down_its_sla(worker, desk):
+    _page, _action, traits, role = DESKS[desk]
+    case = CaseFactory(**traits, due_at=_in_two_hours())
+    queue = {"aftersales": "aftersales:queue", "logistics": "logistics:queue"}.get(desk, "surveys:callback_queue")
+
+    html = worker("supervisor").get(reverse(queue, args=["unassigned"])).text
+
+    assert f'data-countdown="{case.due_at.isoformat()}"' in html
