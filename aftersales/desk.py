@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import queues
 from backoffice.caseaccess import AFTERSALES
-from backoffice.desk.declaration import Desk
+from backoffice.desk.declaration import DeskDeclaration
 from backoffice.forms import staff_on_duty
 from backoffice.models import Courier
 from backoffice.models.cases import REASON_SHIPPING_PAYER, ShippingPayer
@@ -38,7 +38,7 @@ def case_context(request, case) -> dict:
     }
 
 
-DESK = Desk(
+DESK = DeskDeclaration(
     access=AFTERSALES,
     namespace="aftersales",
     title=_("After-sales"),

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.caseaccess import LOGISTICS
-from backoffice.desk.declaration import Desk
+from backoffice.desk.declaration import DeskDeclaration
 
 from . import forms, queries, services, views
 from .filters import LogisticsCaseFilter
@@ -34,7 +34,7 @@ def case_context(request, case) -> dict:
     }
 
 
-DESK = Desk(
+DESK = DeskDeclaration(
     access=LOGISTICS,
     namespace="logistics",
     title=_("Logistics"),

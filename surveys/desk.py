@@ -4,7 +4,7 @@ case and what the customer was unhappy about, its case page the answer, the call
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.caseaccess import CALLBACK
-from backoffice.desk.declaration import Desk
+from backoffice.desk.declaration import DeskDeclaration
 
 from . import queries, views
 from .filters import CallbackFilter
@@ -23,7 +23,7 @@ def case_context(request, case) -> dict:
     }
 
 
-DESK = Desk(
+DESK = DeskDeclaration(
     access=CALLBACK,
     namespace="surveys",
     title=_("Call-backs"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backoffice.caseaccess import WORK, require_desk
 from backoffice.caseactions import form_errors_to_messages
 from backoffice.desk import views as desk_views
-from backoffice.desk.declaration import Desk
+from backoffice.desk.declaration import DeskDeclaration
 from backoffice.errors import DomainError
 from backoffice.models import OPEN_STATUSES, Case, StoreSettings
 from backoffice.roles import Role, require_role
@@ -74,7 +74,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def callbacks(request: HttpRequest, *, desk: Desk) -> HttpResponse:
+def callbacks(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
     """The call-back desk's front door: your own open call-backs if you have any, else the unassigned ones."""
     require_desk(request.user, desk.name, WORK)
     mine = Case.objects.filter(desk=desk.name, assignee=request.user, status__in=OPEN_STATUSES).exists()

@@ -1,1 +1,1 @@
-"""One desk machinery for every desk: a desk is a declaration (`declaration.Desk`), its pages are the shared views."""
+"""One desk machinery for every desk: a desk is a declaration (`declaration.DeskDeclaration`), its pages are the shared views."""

@@ -24,7 +24,7 @@ CaseAction = Callable[[HttpRequest, Case], dict | None]
 
 
 @dataclass(frozen=True)
-class Desk:
+class DeskDeclaration:
     access: DeskAccess
     namespace: str  # the URL namespace of the desk's app: its URL names are the ones below, under it
     title: str  # in the page title: "RF-… · After-sales"

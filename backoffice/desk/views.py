@@ -19,7 +19,7 @@ from backoffice.errors import DomainError
 from backoffice.models import Case, StoreSettings
 from backoffice.queuetables import QueuePaginator
 
-from .declaration import Desk
+from .declaration import DeskDeclaration
 from .forms import DeskBulkAssignForm
 
 PER_PAGE = 25
@@ -27,7 +27,7 @@ PER_PAGE = 25
 
 @require_GET
 @vary_on_headers("HX-Request")
-def queue(request: HttpRequest, queue: str, *, desk: Desk) -> HttpResponse:
+def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
     """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
     require_desk(request.user, desk.name, WORK)
     visible = queues.visible_queues(request.user)
@@ -56,14 +56,14 @@ def queue(request: HttpRequest, queue: str, *, desk: Desk) -> HttpResponse:
 
 
 @require_GET
-def nav_counts(request: HttpRequest, *, desk: Desk) -> HttpResponse:
+def nav_counts(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
     require_desk(request.user, desk.name, WORK)
     counts = queues.queue_counts(user=request.user, desk=desk.name)
     return render(request, "desk/nav_counts.html", {"desk": desk, "counts": counts})
 
 
 @require_POST
-def take_next(request: HttpRequest, *, desk: Desk) -> HttpResponse:
+def take_next(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
     return take_next_and_open(
         request,
         desk=desk.name,
@@ -72,7 +72,7 @@ def take_next(request: HttpRequest, *, desk: Desk) -> HttpResponse:
     )
 
 
-def case_context(request: HttpRequest, desk: Desk, case: Case, **kept) -> dict:
+def case_context(request: HttpRequest, desk: DeskDeclaration, case: Case, **kept) -> dict:
     context = casepage.common_context(request, case, case_url=reverse(desk.case_view, args=[case.number]))
     context |= {"desk": desk, "buttons": desk.case_buttons(case)}
     if desk.case_context is not None:
@@ -82,7 +82,7 @@ def case_context(request: HttpRequest, desk: Desk, case: Case, **kept) -> dict:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def case_page(request: HttpRequest, number: str, *, desk: Desk) -> HttpResponse:
+def case_page(request: HttpRequest, number: str, *, desk: DeskDeclaration) -> HttpResponse:
     case = get_case_for(request.user, desk.name, number, VIEW)
     template = "desk/case.html"
     if request.htmx and request.htmx.target == "case-panel":
@@ -91,7 +91,7 @@ def case_page(request: HttpRequest, number: str, *, desk: Desk) -> HttpResponse:
 
 
 @require_POST
-def case_action(request: HttpRequest, number: str, action: str, *, desk: Desk) -> HttpResponse:
+def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDeclaration) -> HttpResponse:
     """A case action: the desk's own (its declaration's `actions`) or a shared one; a refused rule is a message."""
     case = get_case_for(request.user, desk.name, number, action)
     kept = None
