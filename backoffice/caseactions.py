@@ -25,60 +25,59 @@ def form_errors_to_messages(request: HttpRequest, form) -> None:
             messages.error(request, error)
 
 
+def valid_data(request: HttpRequest, form_class) -> dict | None:
+    """The posted form's cleaned data; None (and its errors as messages) when it is not valid."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form.cleaned_data
+    form_errors_to_messages(request, form)
+    return None
+
+
+# The form each shared action reads; claim and release read nothing but the click.
+ACTION_FORMS = {"assign": AssignForm, "reply": ReplyForm, "note": NoteForm, "priority": PriorityForm} | dict.fromkeys(
+    STATE_ACTIONS, NoteOnlyForm
+)
+
+
 def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
     """Run a shared action; False when the action is not one of them. Domain errors propagate to the caller."""
-    user, post = request.user, request.POST
+    if action not in ACTION_FORMS and action not in ("claim", "release"):
+        return False
+    user = request.user
+    data = valid_data(request, ACTION_FORMS[action]) if action in ACTION_FORMS else {}
+    if data is None:
+        return True
     if action == "claim":
         casework.claim_case(case=case, agent=user)
-        messages.success(request, _("The case is yours."))
+        said = _("The case is yours.")
     elif action == "release":
         casework.release_case(case=case, agent=user)
-        messages.success(request, _("The case went back to the queue."))
+        said = _("The case went back to the queue.")
     elif action == "assign":
         # Only the desk's supervisors get here: assign is a supervisor action in every desk's access declaration.
-        form = AssignForm(post)
-        if form.is_valid():
-            casework.assign_case(case=case, assignee=form.cleaned_data["assignee"], actor=user)
-            messages.success(request, _("Assignment saved."))
-        else:
-            form_errors_to_messages(request, form)
+        casework.assign_case(case=case, assignee=data["assignee"], actor=user)
+        said = _("Assignment saved.")
     elif action == "reply":
-        form = ReplyForm(post)
-        if form.is_valid():
-            phrases.reply_with_phrases(
-                case=case,
-                body=form.cleaned_data["body"],
-                actor=user,
-                phrase_ids=form.cleaned_data["phrases"],
-                confirm_warnings=form.cleaned_data["confirm_warnings"],
-            )
-            messages.success(request, _("Reply sent."))
-        else:
-            form_errors_to_messages(request, form)
+        phrases.reply_with_phrases(
+            case=case,
+            body=data["body"],
+            actor=user,
+            phrase_ids=data["phrases"],
+            confirm_warnings=data["confirm_warnings"],
+        )
+        said = _("Reply sent.")
     elif action == "note":
-        form = NoteForm(post)
-        if form.is_valid():
-            casework.add_note(case=case, body=form.cleaned_data["body"], actor=user)
-            messages.success(request, _("Note added."))
-        else:
-            form_errors_to_messages(request, form)
+        casework.add_note(case=case, body=data["body"], actor=user)
+        said = _("Note added.")
     elif action == "priority":
-        form = PriorityForm(post)
-        if form.is_valid():
-            casework.set_priority(case=case, priority=form.cleaned_data["priority"], actor=user)
-            messages.success(request, _("Priority changed"))
-        else:
-            form_errors_to_messages(request, form)
-    elif action in STATE_ACTIONS:
-        form = NoteOnlyForm(post)
-        if form.is_valid():
-            target = casework.ACTIONS_BY_NAME[action].target
-            casework.transition_case(case=case, to=target, actor=user, note=form.cleaned_data["note"])
-            messages.success(request, _("Saved."))
-        else:
-            form_errors_to_messages(request, form)
+        casework.set_priority(case=case, priority=data["priority"], actor=user)
+        said = _("Priority changed")
     else:
-        return False
+        target = casework.ACTIONS_BY_NAME[action].target
+        casework.transition_case(case=case, to=target, actor=user, note=data["note"])
+        said = _("Saved.")
+    messages.success(request, said)
     return True
 
 

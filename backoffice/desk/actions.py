@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
-from backoffice.caseactions import form_errors_to_messages
+from backoffice.caseactions import valid_data
 from backoffice.models import Case
 
 
@@ -31,11 +31,11 @@ def form_action(form_class: type[forms.Form], done: str, *, form_kwargs: Callabl
     def wrap(run: Callable) -> Callable[[HttpRequest, Case], None]:
         @functools.wraps(run)
         def action(request: HttpRequest, case: Case) -> None:
-            form = form_class(request.POST, **(form_kwargs(case) if form_kwargs else {}))
-            if not form.is_valid():
-                form_errors_to_messages(request, form)
+            form = functools.partial(form_class, **form_kwargs(case)) if form_kwargs else form_class
+            data = valid_data(request, form)
+            if data is None:
                 return
-            said = run(request, case, form.cleaned_data)
+            said = run(request, case, data)
             messages.success(request, said or done)
 
         return action
