@@ -40,9 +40,13 @@ ACTION_FORMS = {"assign": AssignForm, "reply": ReplyForm, "note": NoteForm, "pri
 )
 
 
+# Every action handled here; a desk's declaration handles the rest of its access declaration's actions itself.
+SHARED_ACTIONS = frozenset(ACTION_FORMS) | {"claim", "release"}
+
+
 def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
     """Run a shared action; False when the action is not one of them. Domain errors propagate to the caller."""
-    if action not in ACTION_FORMS and action not in ("claim", "release"):
+    if action not in SHARED_ACTIONS:
         return False
     user = request.user
     data = valid_data(request, ACTION_FORMS[action]) if action in ACTION_FORMS else {}
@@ -92,4 +96,11 @@ def take_next_and_open(request: HttpRequest, *, desk: str, empty_message: str, q
     return redirect(case_page_url(case))
 
 
-__all__ = ["STATE_ACTIONS", "Status", "form_errors_to_messages", "handle_common_action", "take_next_and_open"]
+__all__ = [
+    "SHARED_ACTIONS",
+    "STATE_ACTIONS",
+    "Status",
+    "form_errors_to_messages",
+    "handle_common_action",
+    "take_next_and_open",
+]

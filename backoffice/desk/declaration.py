@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import casework, queues
 from backoffice.caseaccess import SUPERVISE, DeskAccess
-from backoffice.models import Case, StoreSettings
+from backoffice.caseactions import SHARED_ACTIONS
+from backoffice.models import DESK_KINDS, Case, StoreSettings
 
 # A desk's own case action: parse the request's form and call one service. It returns None when done (a refused rule
 # raises a DomainError, shown as a message), or the context to draw the page again with (a refused form, as typed).
@@ -27,7 +28,7 @@ CaseAction = Callable[[HttpRequest, Case], dict | None]
 class DeskDeclaration:
     access: DeskAccess
     namespace: str  # the URL namespace of the desk's app: its URL names are the ones below, under it
-    title: str  # in the page title: "RF-… · After-sales"
+    title: str  # in page titles: "AS-20261124-0001 · After-sales"
     heading: str  # the queue page's heading
     table: type  # a backoffice.desk.tables.DeskTable
     filterset: type  # a backoffice.desk.filters.DeskFilter
@@ -62,13 +63,21 @@ class DeskDeclaration:
     take_next_url: str = "take_next"
 
     def __post_init__(self):
+        # The access declaration and the actions agree: no handler for an action nobody may do, no action unhandled.
         unknown = set(self.actions) - self.access.actions
         if unknown:
             raise ValueError(f"{self.access.desk}: actions {sorted(unknown)} are not in its access declaration")
+        unhandled = self.access.actions - set(self.actions) - SHARED_ACTIONS
+        if unhandled:
+            raise ValueError(f"{self.access.desk}: actions {sorted(unhandled)} have no handler")
 
     @property
     def name(self) -> str:
         return self.access.desk
+
+    @property
+    def kinds(self) -> list:
+        return DESK_KINDS[self.name]
 
     def view(self, name: str) -> str:
         return f"{self.namespace}:{getattr(self, f'{name}_url')}"

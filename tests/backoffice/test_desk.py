@@ -1,11 +1,13 @@
 """What every desk does the same way, declared once (backoffice/desk): priority, release, the SLA countdown."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from aftersales.desk import DESK
 from backoffice.models import Case, CaseEvent, EventType, Priority, Status
 from tests.factories import CaseFactory
 
@@ -77,3 +79,10 @@ def test_every_queue_row_counts_down_its_sla(worker, desk):
     html = worker("supervisor").get(reverse(queue, args=["unassigned"])).text
 
     assert f'data-countdown="{case.due_at.isoformat()}"' in html
+
+
+def test_a_desk_whose_access_names_an_action_it_does_not_handle_is_refused_at_start():
+    with pytest.raises(ValueError, match="have no handler"):
+        replace(DESK, actions={name: run for name, run in DESK.actions.items() if name != "compensate"})
+    with pytest.raises(ValueError, match="not in its access declaration"):
+        replace(DESK, actions=DESK.actions | {"refund_twice": DESK.actions["compensate"]})
