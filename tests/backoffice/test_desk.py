@@ -86,3 +86,17 @@ def test_a_desk_whose_access_names_an_action_it_does_not_handle_is_refused_at_st
         replace(DESK, actions={name: run for name, run in DESK.actions.items() if name != "compensate"})
     with pytest.raises(ValueError, match="not in its access declaration"):
         replace(DESK, actions=DESK.actions | {"refund_twice": DESK.actions["compensate"]})
+
+
+def test_the_call_back_desk_counts_its_own_queues_for_its_top_bar(supervisor_client, agent_client, supervisor):
+    CaseFactory(callback=True)
+    CaseFactory(callback=True, assignee=supervisor, status=Status.IN_PROGRESS)
+    CaseFactory()  # an after-sales case is not counted here
+
+    response = supervisor_client.get(reverse("surveys:nav_counts"))
+    page = supervisor_client.get(reverse("surveys:callback_queue", args=["mine"])).text
+
+    assert (response.context["counts"]["mine"], response.context["counts"]["unassigned"]) == (1, 1)
+    assert f'href="{reverse("surveys:callback_queue", args=["unassigned"])}"' in response.text
+    assert f'hx-get="{reverse("surveys:nav_counts")}"' in page
+    assert agent_client.get(reverse("surveys:nav_counts")).status_code == 403
