@@ -1,13 +1,15 @@
 from django.urls import path
 
 from aftersales import views
+from aftersales.desk import DESK
+from backoffice.desk import views as desk
 
 app_name = "aftersales"
 urlpatterns = [
-    path("queue/<slug:queue>/", views.queue, name="queue"),
-    path("nav-counts/", views.nav_counts, name="nav_counts"),
-    path("take-next/", views.take_next, name="take_next"),
+    path("queue/<slug:queue>/", desk.queue, {"desk": DESK}, name="queue"),
+    path("nav-counts/", desk.nav_counts, {"desk": DESK}, name="nav_counts"),
+    path("take-next/", desk.take_next, {"desk": DESK}, name="take_next"),
     path("new/", views.new_case, name="new_case"),
-    path("case/<str:number>/", views.case_page, name="case"),
-    path("case/<str:number>/<slug:action>/", views.case_action, name="case_action"),
+    path("case/<str:number>/", desk.case_page, {"desk": DESK}, name="case"),
+    path("case/<str:number>/<slug:action>/", desk.case_action, {"desk": DESK}, name="case_action"),
 ]

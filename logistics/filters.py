@@ -1,14 +1,12 @@
 import datetime as dt
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.cases.forms import StaffChoiceFilter, staff_users
-from backoffice.cases.queues import search_cases
-from backoffice.models import DESK_KINDS, Case, Courier, Desk, Shipment, Status
+from backoffice.desk.filters import DeskFilter, kind_choices
+from backoffice.models import Courier, Desk, Shipment
 
 AGES = {
     "today": (None, dt.timedelta(days=1)),
@@ -17,17 +15,8 @@ AGES = {
 }
 
 
-class LogisticsCaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Search"),
-        method="filter_search",
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Order no., tracking no., customer, case no."), "type": "search"}
-        ),
-    )
-    kind = django_filters.ChoiceFilter(
-        label=_("Problem"), choices=[(k.value, k.label) for k in DESK_KINDS[Desk.LOGISTICS]]
-    )
+class LogisticsCaseFilter(DeskFilter):
+    kind = django_filters.ChoiceFilter(label=_("Problem"), choices=kind_choices(Desk.LOGISTICS))
     courier = django_filters.ModelChoiceFilter(
         label=_("Courier"), queryset=Courier.objects.all(), method="filter_courier"
     )
@@ -36,15 +25,9 @@ class LogisticsCaseFilter(django_filters.FilterSet):
         choices=[("today", _("Under 1 day")), ("1-3d", _("1–3 days")), ("3d+", _("Over 3 days"))],
         method="filter_age",
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    assignee = StaffChoiceFilter(label=_("Assignee"), queryset=staff_users())
 
-    class Meta:
-        model = Case
+    class Meta(DeskFilter.Meta):
         fields = ["q", "kind", "courier", "age", "status", "assignee"]
-
-    def filter_search(self, queryset, name, value):
-        return search_cases(queryset, value)
 
     def filter_courier(self, queryset, name, value):
         return queryset.filter(Exists(Shipment.objects.filter(order_id=OuterRef("order_id"), courier=value)))

@@ -72,6 +72,7 @@ URL_ROLES: dict[str, frozenset[str]] = {
     "followups:retry": SUPERVISORS,
     "surveys:callbacks": SUPERVISORS,
     "surveys:take_next": SUPERVISORS,
+    "surveys:nav_counts": SUPERVISORS,
     "surveys:callback_queue": SUPERVISORS,
     "surveys:callback": SUPERVISORS,
     "surveys:callback_action": SUPERVISORS,

@@ -21,7 +21,7 @@ WORK = "work"  # the desk's queues, take next, open a case by hand
 SUPERVISE = "supervise"  # the desk's supervisor-only tools (run a detection sweep now)
 
 # The case actions every desk's action URL accepts (backoffice.cases.actions), and the one only supervisors may do.
-COMMON_ACTIONS = frozenset({"claim", "release", "reply", "note", "start", "wait", "resolve", "reopen"})
+COMMON_ACTIONS = frozenset({"claim", "release", "reply", "note", "priority", "start", "wait", "resolve", "reopen"})
 SUPERVISOR_ACTIONS = frozenset({"assign"})
 
 

@@ -1,7 +1,8 @@
-"""The case-page actions every desk shares: take, release, assign, reply, note, and the plain state moves.
+"""The case-page actions every desk shares: take, release, assign, reply, note, priority, and the plain state moves.
 
-A desk's view fetches the case with `caseaccess.get_case_for` (which checks the desk, the role and the action), then
-tries these first and handles its own resolutions after.
+The shared case-action view (`backoffice.desk.views.case_action`) fetches the case with `caseaccess.get_case_for`
+(which checks the desk, the role and the action), runs the desk's own action when its declaration has one by that
+name (e.g. a close that settles money), and these otherwise.
 """
 
 from django.contrib import messages
@@ -11,12 +12,12 @@ from django.utils.translation import gettext as _
 
 from backoffice.cases import services as casework
 from backoffice.cases.access import WORK, require_desk
-from backoffice.cases.forms import AssignForm, NoteForm, NoteOnlyForm, ReplyForm
+from backoffice.cases.forms import AssignForm, NoteForm, NoteOnlyForm, PriorityForm, ReplyForm
 from backoffice.cases.queues import case_page_url
 from backoffice.messaging import phrases
 from backoffice.models import Case, Status
 
-STATE_ACTIONS = ("start", "wait", "resolve", "reopen")
+STATE_ACTIONS = ("start", "wait", "resolve", "close", "reopen")
 
 
 def form_errors_to_messages(request: HttpRequest, form) -> None:
@@ -25,53 +26,63 @@ def form_errors_to_messages(request: HttpRequest, form) -> None:
             messages.error(request, error)
 
 
+def valid_data(request: HttpRequest, form_class) -> dict | None:
+    """The posted form's cleaned data; None (and its errors as messages) when it is not valid."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form.cleaned_data
+    form_errors_to_messages(request, form)
+    return None
+
+
+# The form each shared action reads; claim and release read nothing but the click.
+ACTION_FORMS = {"assign": AssignForm, "reply": ReplyForm, "note": NoteForm, "priority": PriorityForm} | dict.fromkeys(
+    STATE_ACTIONS, NoteOnlyForm
+)
+
+
+# Every action handled here; a desk's declaration handles the rest of its access declaration's actions itself.
+SHARED_ACTIONS = frozenset(ACTION_FORMS) | {"claim", "release"}
+
+
 def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
     """Run a shared action; False when the action is not one of them. Domain errors propagate to the caller."""
-    user, post = request.user, request.POST
+    if action not in SHARED_ACTIONS:
+        return False
+    user = request.user
+    data = valid_data(request, ACTION_FORMS[action]) if action in ACTION_FORMS else {}
+    if data is None:
+        return True
     if action == "claim":
         casework.claim_case(case=case, agent=user)
-        messages.success(request, _("The case is yours."))
+        said = _("The case is yours.")
     elif action == "release":
         casework.release_case(case=case, agent=user)
-        messages.success(request, _("The case went back to the queue."))
+        said = _("The case went back to the queue.")
     elif action == "assign":
         # Only the desk's supervisors get here: assign is a supervisor action in every desk's access declaration.
-        form = AssignForm(post)
-        if form.is_valid():
-            casework.assign_case(case=case, assignee=form.cleaned_data["assignee"], actor=user)
-            messages.success(request, _("Assignment saved."))
-        else:
-            form_errors_to_messages(request, form)
+        casework.assign_case(case=case, assignee=data["assignee"], actor=user)
+        said = _("Assignment saved.")
     elif action == "reply":
-        form = ReplyForm(post)
-        if form.is_valid():
-            phrases.reply_with_phrases(
-                case=case,
-                body=form.cleaned_data["body"],
-                actor=user,
-                phrase_ids=form.cleaned_data["phrases"],
-                confirm_warnings=form.cleaned_data["confirm_warnings"],
-            )
-            messages.success(request, _("Reply sent."))
-        else:
-            form_errors_to_messages(request, form)
+        phrases.reply_with_phrases(
+            case=case,
+            body=data["body"],
+            actor=user,
+            phrase_ids=data["phrases"],
+            confirm_warnings=data["confirm_warnings"],
+        )
+        said = _("Reply sent.")
     elif action == "note":
-        form = NoteForm(post)
-        if form.is_valid():
-            casework.add_note(case=case, body=form.cleaned_data["body"], actor=user)
-            messages.success(request, _("Note added."))
-        else:
-            form_errors_to_messages(request, form)
-    elif action in STATE_ACTIONS:
-        form = NoteOnlyForm(post)
-        if form.is_valid():
-            target = casework.ACTIONS_BY_NAME[action].target
-            casework.transition_case(case=case, to=target, actor=user, note=form.cleaned_data["note"])
-            messages.success(request, _("Saved."))
-        else:
-            form_errors_to_messages(request, form)
+        casework.add_note(case=case, body=data["body"], actor=user)
+        said = _("Note added.")
+    elif action == "priority":
+        casework.set_priority(case=case, priority=data["priority"], actor=user)
+        said = _("Priority changed")
     else:
-        return False
+        target = casework.ACTIONS_BY_NAME[action].target
+        casework.transition_case(case=case, to=target, actor=user, note=data["note"])
+        said = _("Saved.")
+    messages.success(request, said)
     return True
 
 
@@ -86,4 +97,11 @@ def take_next_and_open(request: HttpRequest, *, desk: str, empty_message: str, q
     return redirect(case_page_url(case))
 
 
-__all__ = ["STATE_ACTIONS", "Status", "form_errors_to_messages", "handle_common_action", "take_next_and_open"]
+__all__ = [
+    "SHARED_ACTIONS",
+    "STATE_ACTIONS",
+    "Status",
+    "form_errors_to_messages",
+    "handle_common_action",
+    "take_next_and_open",
+]

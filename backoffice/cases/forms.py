@@ -7,7 +7,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.messaging.phrases import parse_phrase_ids
-from backoffice.models import StaffProfile
+from backoffice.models import Priority, StaffProfile
 from backoffice.store import money
 from backoffice.store.cache import kept
 
@@ -102,6 +102,15 @@ class NoteForm(forms.Form):
 
 class NoteOnlyForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        coerce=int,
+        widget=forms.Select(attrs={"aria-label": _("Priority")}),
+    )
 
 
 class AssignForm(forms.Form):

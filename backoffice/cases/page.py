@@ -1,5 +1,5 @@
 """What every desk's case page shows around its own panel: the order with its items and parcels, the timeline,
-the customer's earlier cases, the reply and note boxes, assignment, and the SLA colour."""
+the customer's earlier cases, the reply and note boxes, assignment, priority, and the SLA colour."""
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -8,7 +8,7 @@ from django.shortcuts import render
 from backoffice.cases import queues
 from backoffice.cases import services as casework
 from backoffice.cases.access import desk_access, desks_open_to
-from backoffice.cases.forms import AssignForm, NoteForm, ReplyForm
+from backoffice.cases.forms import AssignForm, NoteForm, PriorityForm, ReplyForm
 from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
 
 
@@ -41,6 +41,7 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
             if desk_access(case.desk).allows(request.user, "assign")
             else None
         ),
+        "priority_form": PriorityForm(initial={"priority": case.priority}) if case.is_open else None,
         "is_mine": case.assignee_id == request.user.pk,
         "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }

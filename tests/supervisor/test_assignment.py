@@ -161,3 +161,61 @@ def test_assigning_a_single_call_back_to_an_agent_is_refused(supervisor, agent):
         casework.assign_case(case=callback, assignee=agent, actor=supervisor)
 
     assert Case.objects.get(pk=callback.pk).assignee is None
+
+
+# --- bulk assignment on every desk's queue ------------------------------------------------------------------------
+
+
+def _options(page: str) -> str:
+    return re.search(r'<select name="assignee" id="id_bulk_assignee">(.*?)</select>', page, re.S).group(1)
+
+
+def test_the_logistics_queue_has_bulk_assignment_for_supervisors_only(supervisor_client, agent_client, agent2):
+    stalled = [CaseFactory(logistics=True) for _ in range(3)]
+    queue = reverse("logistics:queue", args=["unassigned"])
+
+    supervisor_page = supervisor_client.get(queue).text
+    agent_page = agent_client.get(queue).text
+
+    assert supervisor_page.count('name="cases"') == 3 and 'id="bulk-assign-form"' in supervisor_page
+    assert 'name="cases"' not in agent_page and "bulk-assign-form" not in agent_page
+    assert f'value="{agent2.pk}"' in _options(supervisor_page)
+
+    response = supervisor_client.post(
+        BULK, {"cases": [c.pk for c in stalled[:2]], "assignee": agent2.pk, "next": queue}
+    )
+
+    assert response["Location"] == queue
+    assert list(Case.objects.filter(assignee=agent2).order_by("pk")) == stalled[:2]
+    assert CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED, case__in=stalled[:2]).count() == 2
+
+
+def test_the_call_back_queue_offers_its_cases_only_to_people_who_may_work_them(supervisor_client, supervisor, agent):
+    colleague = SupervisorFactory(username="colleague")
+    callbacks = [CaseFactory(callback=True) for _ in range(2)]
+    queue = reverse("surveys:callback_queue", args=["unassigned"])
+
+    page = supervisor_client.get(queue).text
+
+    assert page.count('name="cases"') == 2 and 'id="bulk-assign-form"' in page
+    offered = _options(page)
+    assert f'value="{colleague.pk}"' in offered and f'value="{supervisor.pk}"' in offered
+    assert f'value="{agent.pk}"' not in offered  # an agent cannot open a call-back
+
+    supervisor_client.post(BULK, {"cases": [c.pk for c in callbacks], "assignee": colleague.pk, "next": queue})
+
+    assert Case.objects.filter(pk__in=[c.pk for c in callbacks], assignee=colleague).count() == 2
+
+
+def test_bulk_assigning_call_backs_to_an_agent_by_a_forged_form_changes_nothing(supervisor_client, agent, in_english):
+    in_english(supervisor_client)
+    callbacks = [CaseFactory(callback=True) for _ in range(2)]
+    queue = reverse("surveys:callback_queue", args=["unassigned"])
+
+    response = supervisor_client.post(
+        BULK, {"cases": [c.pk for c in callbacks], "assignee": agent.pk, "next": queue}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == queue
+    assert "that desk is not open to their role." in response.text
+    assert not Case.objects.filter(assignee=agent).exists()

@@ -1,0 +1,43 @@
+"""How a desk writes its own case actions: parse one form, call one service, say what was done.
+
+    @form_action(forms.AmountForm, _("Compensation paid."))
+    def compensate(request, case, data):
+        services.compensate(case=case, actor=request.user, amount_fen=data["amount"], note=data["note"])
+
+A refused form becomes messages (nothing is called); a refused rule raises a DomainError, which the shared case-action
+view shows as a message. The function may return its own message when what it did depends on the input.
+"""
+
+import functools
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from backoffice.cases.actions import valid_data
+from backoffice.models import Case
+
+
+class NoForm(forms.Form):
+    """For an action that reads nothing but the click."""
+
+
+def form_action(form_class: type[forms.Form], done: str, *, form_kwargs: Callable | None = None):
+    """Make `run(request, case, cleaned_data)` a case action of a desk's declaration (see the module's docstring).
+
+    `form_kwargs(case)`: extra arguments of the form, for a form whose choices depend on the case."""
+
+    def wrap(run: Callable) -> Callable[[HttpRequest, Case], None]:
+        @functools.wraps(run)
+        def action(request: HttpRequest, case: Case) -> None:
+            form = functools.partial(form_class, **form_kwargs(case)) if form_kwargs else form_class
+            data = valid_data(request, form)
+            if data is None:
+                return
+            said = run(request, case, data)
+            messages.success(request, said or done)
+
+        return action
+
+    return wrap

@@ -1,0 +1,111 @@
+"""Every desk's pages, written once: a desk's urls.py maps its URL names to these views with its declaration.
+
+Each view checks the person against the desk's access declaration (`require_desk`), and each case URL fetches its
+case with `get_case_for`, so no desk's URL serves another desk's case or a role more than the desk allows.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_tables2 import RequestConfig
+
+from backoffice.cases import page as casepage
+from backoffice.cases import queues
+from backoffice.cases.access import VIEW, WORK, get_case_for, require_desk
+from backoffice.cases.actions import handle_common_action, take_next_and_open
+from backoffice.cases.tables import QueuePaginator
+from backoffice.desk.declaration import DeskDeclaration
+from backoffice.desk.forms import DeskBulkAssignForm
+from backoffice.errors import DomainError
+from backoffice.models import Case, StoreSettings
+
+PER_PAGE = 25
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
+    """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
+    require_desk(request.user, desk.name, WORK)
+    visible = queues.visible_queues(request.user)
+    if queue not in visible:
+        raise Http404
+    store = StoreSettings.load()
+    case_filter = desk.filterset(request.GET, queryset=desk.cases(queue, user=request.user, store=store))
+    supervisor = desk.supervised_by(request.user)
+    table = desk.table(case_filter.qs, desk=desk, exclude=() if supervisor else ("select",))
+    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
+    context = {
+        "desk": desk,
+        "queue": queue,
+        "queues": visible,
+        "filter": case_filter,
+        "table": table,
+        "queue_label": visible[queue],
+        "bulk_assign_form": DeskBulkAssignForm(desk=desk.name) if supervisor else None,
+    }
+    if desk.queue_context is not None:
+        context |= desk.queue_context(request)
+    template = desk.queue_template
+    if request.htmx and request.htmx.target == "queue-results":
+        template = "desk/queue.html#queue-results"
+    return render(request, template, context)
+
+
+@require_GET
+def nav_counts(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
+    require_desk(request.user, desk.name, WORK)
+    counts = queues.queue_counts(user=request.user, desk=desk.name)
+    return render(request, "desk/nav_counts.html", {"desk": desk, "counts": counts})
+
+
+@require_POST
+def take_next(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
+    return take_next_and_open(
+        request,
+        desk=desk.name,
+        empty_message=str(desk.empty_take_next),
+        queue_url=reverse(desk.queue_view, args=["mine"]),
+    )
+
+
+def case_context(request: HttpRequest, desk: DeskDeclaration, case: Case, **kept) -> dict:
+    context = casepage.common_context(request, case, case_url=reverse(desk.case_view, args=[case.number]))
+    context |= {"desk": desk, "buttons": desk.case_buttons(case)}
+    if desk.case_context is not None:
+        context |= desk.case_context(request, case)
+    return context | kept
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def case_page(request: HttpRequest, number: str, *, desk: DeskDeclaration) -> HttpResponse:
+    case = get_case_for(request.user, desk.name, number, VIEW)
+    template = "desk/case.html"
+    if request.htmx and request.htmx.target == "case-panel":
+        template += "#case-panel"
+    return render(request, template, case_context(request, desk, case))
+
+
+@require_POST
+def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDeclaration) -> HttpResponse:
+    """A case action: the desk's own (its declaration's `actions`) or a shared one; a refused rule is a message."""
+    case = get_case_for(request.user, desk.name, number, action)
+    kept = None
+    try:
+        own = desk.actions.get(action)
+        if own is not None:
+            kept = own(request, case)
+        elif not handle_common_action(request, case, action):
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    if request.htmx:
+        fresh = get_case_for(request.user, desk.name, number, VIEW)
+        return casepage.refreshed_panel(request, "desk/case.html", case_context(request, desk, fresh, **(kept or {})))
+    if kept is not None:  # a refused form: the page again, with what was typed
+        return render(request, "desk/case.html", case_context(request, desk, case, **kept), status=400)
+    return redirect(desk.case_view, number=number)
