@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -41,6 +42,10 @@ class BackofficeConfig(AppConfig):
         post_migrate.connect(ensure_store_defaults, sender=self, dispatch_uid="backoffice.ensure_store_defaults")
         # SQLite drops a table's triggers when a migration rebuilds it: the audit guard is put back after each migrate.
         post_migrate.connect(reinstall_after_migrate, sender=self, dispatch_uid="backoffice.cases.audit_guard")
+
+
+class LoginLockoutsConfig(AxesConfig):
+    verbose_name = _("Login lock-outs")
 
 
 class StoreAdminConfig(AdminConfig):

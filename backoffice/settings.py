@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "backoffice.apps.StoreAdminConfig",
     "django.contrib.auth",
     # Not last: the role groups are set after each app migrates, and need its permissions to exist by then.
-    "axes",
+    "backoffice.apps.LoginLockoutsConfig",  # django-axes, named for store admins
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",

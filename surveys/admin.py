@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, short_text
+from backoffice.admin import ReadOnlyAdminMixin, SingleRecordAdminMixin, code_column, short_text
 from backoffice.models import CaseEvent, EventType
 from surveys.models import CallAttempt, CallBack, Survey, SurveyReason, SurveySettings
 
@@ -43,7 +44,7 @@ class SurveySettingsAdmin(SingleRecordAdminMixin, admin.ModelAdmin):
 
 @admin.register(SurveyReason)
 class SurveyReasonAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "sort_order", "active"]
+    list_display = ["label", code_column("code", pgettext_lazy("identifier", "code")), "sort_order", "active"]
     list_editable = ["sort_order", "active"]
     search_fields = ["label", "code"]
 

@@ -148,7 +148,9 @@ def world(db):
     closed = CaseFactory(status="closed", assignee=people[AGENT])
     review = quality.add_case(case=closed, actor=people[SUPERVISOR])
     failed = OutboundMessageFactory(state=OutboundMessage.State.FAILED, attempts=5)
-    notice = Notification.objects.create(recipient=people[AGENT], case=aftersales, kind="assigned", body="x")
+    notice = Notification.objects.create(
+        recipient=people[AGENT], case=aftersales, kind=Notification.Kind.PLATFORM_INTERVENED, body="x"
+    )
     job = jobs.create_job(source=fixture("orders_gbk.csv"), original_name="orders.csv")
     ImportJob.objects.filter(pk=job.pk).update(
         state=ImportJob.State.CHECKED, preview={"create": 2, "update": 0, "unchanged": 0, "reject": 0}

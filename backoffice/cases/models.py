@@ -227,11 +227,13 @@ class Case(models.Model):
 class CaseCounter(models.Model):
     """Per desk and day sequence behind readable case numbers (AS-20261124-0001)."""
 
-    prefix = models.CharField(max_length=4)
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("desk prefix"), max_length=4)
+    day = models.DateField(_("day"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="case_counter_once")]
 
     def __str__(self) -> str:

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.cases.models import CaseKind, Priority, Resolution, ShippingPayer, Status
+from backoffice.cases.models import CaseKind, Priority, Reason, Resolution, ShippingPayer, Status
 from backoffice.messaging.models import Channel
 from backoffice.store.money import format_fen
+from quality.models import ReviewReason, ReviewStatus
 
 # Keys the case services record, with the words for them (a settings change uses its field's own label).
 KEY_LABELS = {
@@ -59,6 +60,10 @@ KEY_LABELS = {
     "refund_case": _("refund case"),
     "aftersales_case": _("after-sales case"),
     "handled_at": _("first handled"),
+    "week": _("week"),
+    "review": _("quality review"),
+    "reasons": _("reasons"),
+    "source": _("source"),
     "first_replied_at": _("first reply"),
 }
 # Values of "via" (how a case came to someone).
@@ -71,7 +76,10 @@ CHOICES = {
     "resolution": Resolution,
     "kind": CaseKind,
     "return_shipping_paid_by": ShippingPayer,
+    "review_status": ReviewStatus,
 }
+# Keys whose values may come from one of several lists (a case's reason, or why a case was drawn for review).
+REASONS = (Reason, ReviewReason)
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -94,6 +102,15 @@ def duration_words(seconds: int) -> str:
             # Chinese units need no space between them (2分15秒); Latin ones do (2 min 15 s).
             words += " " + word if words and words[-1].isascii() and words[-1].isalpha() else word
     return words or str(_("%(n)s s")) % {"n": 0}
+
+
+def _choice_label(lists, value) -> str:
+    for choices in lists:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            continue
+    return str(value)
 
 
 def _field(model, key: str):
@@ -166,6 +183,9 @@ class AuditWords:
                 return str(CHOICES[key](value).label)
             except ValueError:
                 return str(value)
+        if key in ("reason", "reasons"):
+            values = value if isinstance(value, list) else [value]
+            return "、".join(_choice_label(REASONS, item) for item in values)
         if key in ("assignee", "actor", "agent", "confirmed_by"):
             return self.staff_names.get(value, str(value))
         if key == "via":

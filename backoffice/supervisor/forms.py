@@ -67,7 +67,7 @@ class AuditFilter(django_filters.FilterSet):
     case = django_filters.CharFilter(
         label=_("Case"),
         method="filter_case",
-        widget=forms.TextInput(attrs={"placeholder": _("AS-20261124-0001 or storesettings:1"), "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": _("Case number, e.g. AS-20261124-0001"), "type": "search"}),
     )
     date_from = django_filters.DateFilter(
         label=_("From"),
