@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.cases import handoff
 from backoffice.cases import services as casework
+from backoffice.cases.models import Resolution
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
 from backoffice.messaging import outbox
@@ -71,13 +72,8 @@ class Outcome:
     CLEARED = "cleared"
     OTHER = "other"
 
-    CHOICES = [
-        (SHIPPED, gettext_lazy("Shipped / tracking number added")),
-        (COURIER_CHASED, gettext_lazy("Courier chased, parcel moving")),
-        (CUSTOMER_WAITS, gettext_lazy("Customer agreed to wait")),
-        (REFUNDED, gettext_lazy("Refunded")),
-        (OTHER, gettext_lazy("Other")),
-    ]
+    # What an agent may choose (CLEARED is the detector's), worded by the one list of resolutions.
+    CHOICES = [(value, Resolution(value).label) for value in (SHIPPED, COURIER_CHASED, CUSTOMER_WAITS, REFUNDED, OTHER)]
 
 
 def _require_logistics(case: Case) -> None:

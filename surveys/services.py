@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.cases import handoff
 from backoffice.cases import services as casework
+from backoffice.cases.models import Resolution
 from backoffice.errors import DomainError
 from backoffice.messaging import outbox
 from backoffice.models import (
@@ -437,6 +438,6 @@ def log_call(
                 to=Status.CLOSED,
                 actor=actor,
                 note=_("Call-back done."),
-                extra={"resolution": "called_back"},
+                extra={"resolution": Resolution.CALLED_BACK},
             )
     return attempt

@@ -105,7 +105,7 @@ class Priority(models.IntegerChoices):
 
 
 class Resolution(models.TextChoices):
-    """How an after-sales case was resolved (Case.resolution)."""
+    """How a case ended (Case.resolution), on every desk: one list, so every page says it in words."""
 
     REFUNDED = "refunded", _("Refunded")
     RETURNED_REFUNDED = "returned_refunded", _("Returned and refunded")
@@ -113,6 +113,14 @@ class Resolution(models.TextChoices):
     RESHIPPED = "reshipped", _("Reshipped")
     EXCHANGED = "exchanged", _("Exchanged")
     REJECTED = "rejected", _("Rejected")
+    # Logistics (the agent's outcome, or the detector's when the problem cleared by itself)
+    SHIPPED = "shipped", _("Shipped / tracking number added")
+    COURIER_CHASED = "courier_chased", _("Courier chased, parcel moving")
+    CUSTOMER_WAITS = "customer_waits", _("Customer agreed to wait")
+    CLEARED = "cleared", _("Cleared by itself")
+    OTHER = "other", _("Other")
+    # Call-backs
+    CALLED_BACK = "called_back", _("Called back")
 
 
 class Case(models.Model):
