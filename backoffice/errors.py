@@ -7,3 +7,8 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class ReplyOverlap(DomainError):
+    """Someone else replied to the customer after the agent's page last showed the timeline: the agent reads that
+    reply first, and may then send theirs anyway."""

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from backoffice import views
+from backoffice.desk import live
 from backoffice.staff import views as notification_views
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", notification_views.read_notification, name="notification_read"),
     path("cases/<str:number>/", views.case_by_number, name="case_by_number"),
     path("cases/<str:number>/phrases/", views.case_phrases, name="case_phrases"),
+    path("cases/<str:number>/live/", live.case_live, name="case_live"),
     path("aftersales/", include("aftersales.urls")),
     path("logistics/", include("logistics.urls")),
     path("followups/", include("backoffice.followups.urls")),

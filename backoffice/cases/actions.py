@@ -70,6 +70,8 @@ def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
             actor=user,
             phrase_ids=data["phrases"],
             confirm_warnings=data["confirm_warnings"],
+            seen_event=data["seen_event"],
+            confirm_overlap=data["confirm_overlap"],
         )
         said = _("Reply sent.")
     elif action == "note":

@@ -91,6 +91,9 @@ class ReplyForm(forms.Form):
     phrases = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     # The agent confirmed sending a phrase the store marked "warn" (QA-5).
     confirm_warnings = forms.BooleanField(required=False)
+    # The newest timeline entry the agent's page showed; and "send anyway" after someone else's reply.
+    seen_event = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    confirm_overlap = forms.BooleanField(required=False)
 
     def clean_phrases(self) -> list[int]:
         return parse_phrase_ids(self.cleaned_data["phrases"])

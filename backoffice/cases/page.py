@@ -4,6 +4,7 @@ the customer's earlier cases, the reply and note boxes, assignment, priority, an
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from backoffice.cases import queues
 from backoffice.cases import services as casework
@@ -25,13 +26,17 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
             .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
         )
         items = list(order.items.all())
+    events = list(queues.timeline(case))
     return {
         "case": case,
         "case_url": case_url,
+        # The open page asks for what is new after this (backoffice/desk/live.py).
+        "live_url": reverse("case_live", args=[case.number]),
+        "last_event_id": max((event.pk for event in events), default=0),
         "order": order,
         "items": items,
         "shipments": shipments,
-        "events": list(queues.timeline(case)),
+        "events": events,
         "earlier_cases": [other for other in queues.earlier_cases(case) if other.desk in open_desks],
         "store": store,
         "reply_form": ReplyForm(),

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.cases import access as caseaccess
 from backoffice.cases import closure
 from backoffice.cases.queues import platform_first
-from backoffice.errors import DomainError
+from backoffice.errors import DomainError, ReplyOverlap
 from backoffice.messaging import outbox
 from backoffice.models import (
     DESK_PREFIX,
@@ -541,14 +542,45 @@ def _auto_reply(*, case: Case, event: CaseEvent, wait: ResponseWait, calendar: C
         record_event(case=case, type=EventType.AUTO_REPLY, body=message.body, after={"template": template_key})
 
 
-def reply_to_customer(*, case: Case, body: str, actor, confirm_warnings: bool = False) -> CaseEvent:
+def reply_to_customer(
+    *,
+    case: Case,
+    body: str,
+    actor,
+    confirm_warnings: bool = False,
+    seen_event: int | None = None,
+    confirm_overlap: bool = False,
+) -> CaseEvent:
     """An agent's reply: sent through the outbox, and it stops the R1 clock, recording whether it was in time.
 
-    QA-5: a reply with one of the store's blocked phrases is refused; a warned one goes out only once confirmed."""
+    QA-5: a reply with one of the store's blocked phrases is refused; a warned one goes out only once confirmed.
+    `seen_event`: the newest event the agent's page showed; a reply someone else sent after it refuses this one
+    (ReplyOverlap) until the agent has read it and confirms (`confirm_overlap`, recorded on the reply)."""
     body = body.strip()
     if not body:
         raise DomainError(_("Write a reply first."))
     now = timezone.now()
+    overlap = None
+    if seen_event is not None:
+        overlap = (
+            CaseEvent.objects.filter(case=case, id__gt=seen_event, type=EventType.REPLY)
+            .exclude(actor=actor)
+            .select_related("actor")
+            .order_by("-id")
+            .first()
+        )
+    if overlap is not None and not confirm_overlap:
+        raise ReplyOverlap(
+            _(
+                "%(name)s replied to the customer meanwhile (%(time)s): “%(text)s”. Your reply was not sent; it is "
+                "still in the box. Tick “send anyway” to send it too."
+            )
+            % {
+                "name": staff_display_name(overlap.actor) if overlap.actor else _("System"),
+                "time": timezone.localtime(overlap.at).strftime("%H:%M:%S"),
+                "text": Truncator(overlap.body).chars(80),
+            }
+        )
     with transaction.atomic():
         warned = screening.screen_reply(body, confirmed=confirm_warnings)
         if warned:
@@ -566,6 +598,8 @@ def reply_to_customer(*, case: Case, body: str, actor, confirm_warnings: bool = 
                 "waited_seconds": int((now - wait.started_at).total_seconds()),
                 "within_sla": now <= wait.due_at,
             }
+        if overlap is not None:
+            after["sent_after_reply_of"] = _user_label(overlap.actor)
         event = record_event(case=case, type=EventType.REPLY, actor=actor, body=body, at=now, after=after)
         changes = {"updated_at": now}
         if case.first_replied_at is None:

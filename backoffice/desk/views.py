@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone, translation
+from django.views.decorators.http import condition, require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
@@ -19,8 +20,8 @@ from backoffice.cases.actions import handle_common_action, take_next_and_open
 from backoffice.cases.tables import QueuePaginator
 from backoffice.desk.declaration import DeskDeclaration
 from backoffice.desk.forms import DeskBulkAssignForm
-from backoffice.errors import DomainError
-from backoffice.models import Case, StoreSettings
+from backoffice.errors import DomainError, ReplyOverlap
+from backoffice.models import Case, CaseEvent, StoreSettings
 
 PER_PAGE = 25
 
@@ -55,11 +56,23 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
     return render(request, template, context)
 
 
+def _counts_etag(request: HttpRequest, *, desk: DeskDeclaration) -> str:
+    """Counts change with a case's event (opened, claimed, closed …) or, for "due soon" and "overdue", with the clock:
+    the newest event id and the minute, per person, desk and language."""
+    newest = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    minute = int(timezone.now().timestamp() // 60)
+    return f"{desk.name}-{request.user.pk}-{newest}-{minute}-{translation.get_language()}"
+
+
 @require_GET
+@condition(etag_func=_counts_etag)
 def nav_counts(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
+    """Polled every 2 s by every open page: unchanged counts answer 304 with nothing counted or drawn."""
     require_desk(request.user, desk.name, WORK)
     counts = queues.queue_counts(user=request.user, desk=desk.name)
-    return render(request, "desk/nav_counts.html", {"desk": desk, "counts": counts})
+    response = render(request, "desk/nav_counts.html", {"desk": desk, "counts": counts})
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_POST
@@ -103,6 +116,9 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
             raise Http404
     except DomainError as error:
         messages.error(request, error.message)
+        if action == "reply" and request.htmx:
+            # A refused reply stays in the box; after someone else's reply the box offers "send anyway".
+            kept = {"reply_body": request.POST.get("body", ""), "reply_overlap": isinstance(error, ReplyOverlap)}
     if request.htmx:
         fresh = get_case_for(request.user, desk.name, number, VIEW)
         return casepage.refreshed_panel(request, "desk/case.html", case_context(request, desk, fresh, **(kept or {})))

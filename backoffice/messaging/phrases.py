@@ -107,9 +107,25 @@ def check_reply(*, case: Case, body: str, phrase_ids: list[int] = ()) -> None:
             )
 
 
-def reply_with_phrases(*, case: Case, body: str, actor, phrase_ids: list[int] = (), confirm_warnings: bool = False):
+def reply_with_phrases(
+    *,
+    case: Case,
+    body: str,
+    actor,
+    phrase_ids: list[int] = (),
+    confirm_warnings: bool = False,
+    seen_event: int | None = None,
+    confirm_overlap: bool = False,
+):
     """An agent's reply that may hold inserted quick phrases: checked (R3), then sent like any reply (R1)."""
     from backoffice.cases import services as casework
 
     check_reply(case=case, body=body, phrase_ids=phrase_ids)
-    return casework.reply_to_customer(case=case, body=body, actor=actor, confirm_warnings=confirm_warnings)
+    return casework.reply_to_customer(
+        case=case,
+        body=body,
+        actor=actor,
+        confirm_warnings=confirm_warnings,
+        seen_event=seen_event,
+        confirm_overlap=confirm_overlap,
+    )

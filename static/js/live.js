@@ -1,0 +1,107 @@
+/*
+ * The open case page, live (backoffice/desk/live.py): every 1.5 s the page asks what is new after the newest
+ * timeline entry it shows, and says whether the agent is typing. New entries are added below the timeline without
+ * touching the reply box; the presence bar says who else has the case open or is replying. A failed poll waits
+ * longer each time (up to 15 s) and the page recovers by itself when the server is back.
+ *
+ * A new customer message while the tab is in the background counts in the tab's title, and shows a desktop
+ * notification when the agent has allowed them for this site.
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 1500;
+  var MAX_WAIT_MS = 15000;
+  var TYPING_MS = 4000;
+  var etag = null;
+  var failures = 0;
+  var lastTyped = 0;
+  var unread = 0;
+  var baseTitle = document.title;
+  var timer = null;
+
+  function timeline() {
+    return document.querySelector("#timeline[data-live-url]");
+  }
+
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(poll, ms);
+  }
+
+  function jsString(name, fallback) {
+    var holder = document.getElementById("js-strings");
+    return (holder && holder.getAttribute("data-" + name)) || fallback;
+  }
+
+  function customerWrote() {
+    if (!document.hidden) return;
+    unread += 1;
+    document.title = "(" + unread + ") " + baseTitle;
+    if (window.Notification && Notification.permission === "granted") {
+      try {
+        new Notification(jsString("new-message", "New customer message"), { body: baseTitle, tag: "case-live" });
+      } catch (e) {
+        /* some browsers allow notifications only from a service worker: the title count still shows it */
+      }
+    }
+  }
+
+  function apply(data, askedAfter) {
+    var list = timeline();
+    if (!list) return;
+    // The panel was drawn again meanwhile (an action): its timeline is newer than this answer; ask again.
+    if (list.getAttribute("data-last-event") !== askedAfter) return;
+    if (data.events && data.last > parseInt(askedAfter, 10)) {
+      list.insertAdjacentHTML("beforeend", data.events);
+      list.setAttribute("data-last-event", String(data.last));
+      var seen = document.getElementById("reply-seen-event");
+      if (seen) seen.value = String(data.last);
+      if (data.customer_wrote) customerWrote();
+    }
+    var bar = document.getElementById("presence");
+    if (bar && bar.innerHTML !== data.presence) bar.innerHTML = data.presence;
+  }
+
+  function poll() {
+    var list = timeline();
+    if (!list) {
+      schedule(POLL_MS);
+      return;
+    }
+    var after = list.getAttribute("data-last-event") || "0";
+    var url = list.getAttribute("data-live-url") + "?after=" + encodeURIComponent(after);
+    if (Date.now() - lastTyped < TYPING_MS) url += "&typing=1";
+    var headers = {};
+    if (etag) headers["If-None-Match"] = etag;
+    fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (!response.ok) throw new Error("live poll " + response.status);
+        etag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (data) {
+        failures = 0;
+        if (data) apply(data, after);
+        schedule(POLL_MS);
+      })
+      .catch(function () {
+        failures += 1;
+        schedule(Math.min(POLL_MS * Math.pow(2, failures), MAX_WAIT_MS));
+      });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "reply-body") lastTyped = Date.now();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && unread) {
+      unread = 0;
+      document.title = baseTitle;
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (timeline()) schedule(0);
+  });
+})();
