@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from .businesshours import Calendar
+from .importing.orders import insert_rows
 from .library import DEFAULT_QUICK_PHRASES, install_library
 from .models import (
     AutoReplyRule,
@@ -801,6 +802,18 @@ def demo_order_count() -> int:
     return Order.objects.filter(number__regex=DEMO_ORDER_REGEX).count()
 
 
+def _values(rows: list) -> list[dict]:
+    """Unsaved model instances as insert_rows' rows; automatic timestamps are left to it."""
+    if not rows:
+        return []
+    fields = [
+        f.attname
+        for f in rows[0]._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+    ]
+    return [{name: getattr(row, name) for name in fields} for row in rows]
+
+
 def seed_orders(*, now: dt.datetime, orders: int, rng_seed: int) -> dict[str, int]:
     """Tops the demo orders up to `orders`, across every scenario of SCENARIOS, paid over the last 30 days."""
     missing = orders - demo_order_count()
@@ -822,13 +835,27 @@ def seed_orders(*, now: dt.datetime, orders: int, rng_seed: int) -> dict[str, in
             order.number = maker.number(order.paid_at)
     drafts.sort(key=lambda draft: draft[0].paid_at)
 
-    Order.objects.bulk_create([d[0] for d in drafts], batch_size=BATCH_SIZE)
+    # The importer's insert (values prepared once per column, not per value as bulk_create does), then the new ids
+    # by their unique keys for the rows that point at them.
+    stamp = timezone.now()
+    new_orders = [d[0] for d in drafts]
+    insert_rows(Order, _values(new_orders), now=stamp)
+    order_ids = dict(Order.objects.filter(number__in=[o.number for o in new_orders]).values_list("number", "pk"))
+    for order in new_orders:
+        order.pk = order_ids[order.number]
     items = [item for d in drafts for item in d[1]]
-    OrderItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
+    for item in items:
+        item.order_id = item.order.pk
+    insert_rows(OrderItem, _values(items), now=stamp)
     shipments = [d[2] for d in drafts if d[2] is not None]
-    Shipment.objects.bulk_create(shipments, batch_size=BATCH_SIZE)
+    for shipment in shipments:
+        shipment.order_id = shipment.order.pk
+    insert_rows(Shipment, _values(shipments), now=stamp)
+    shipment_ids = dict(Shipment.objects.filter(order__in=list(order_ids.values())).values_list("order_id", "pk"))
     events = [event for d in drafts for event in d[3]]
-    TrackingEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    for event in events:
+        event.shipment_id = shipment_ids[event.shipment.order_id]
+    insert_rows(TrackingEvent, _values(events), now=stamp)
     return {
         "orders": len(drafts),
         "order_items": len(items),
