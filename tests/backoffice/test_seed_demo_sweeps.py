@@ -1,4 +1,4 @@
-"""seed_demo leaves its messages and follow-ups to the beat sweeps instead of one broker task each."""
+"""seed_demo's shortcuts: messages and follow-ups left to the beat sweeps, the logins' password hashed ahead."""
 
 import io
 from unittest import mock
@@ -27,3 +27,12 @@ def test_the_demo_queues_no_broker_task_its_messages_wait_for_the_sweep():
     assert not deliver.called and not dispatch.called
     pending = OutboundMessage.objects.filter(state=OutboundMessage.State.PENDING, send_after__lte=NOW)
     assert due and due == set(pending.values_list("pk", flat=True))
+
+
+def test_the_demo_logins_hash_made_ahead_is_the_demo_password():
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from backoffice.demo import DEMO_PASSWORD, DEMO_PASSWORD_HASH
+
+    assert PBKDF2PasswordHasher().verify(DEMO_PASSWORD, DEMO_PASSWORD_HASH)
+    assert not PBKDF2PasswordHasher().verify("wrong", DEMO_PASSWORD_HASH)
