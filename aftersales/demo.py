@@ -8,12 +8,13 @@ import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from aftersales import services
 from backoffice.cases import services as casework
 from backoffice.democlock import replay_at
-from backoffice.models import Case, CaseKind, Order, Priority, Reason, Status
+from backoffice.models import Case, CaseKind, Order, Priority, Reason, Shipment, Status
 from backoffice.payouts.models import Payout
 from backoffice.store.businesshours import Calendar
 
@@ -108,6 +109,8 @@ def seed_cases(*, now: dt.datetime | None = None, rng_seed: int = 2026, count: i
     orders = list(
         Order.objects.filter(status__in=[Order.Status.DELIVERED, Order.Status.COMPLETED, Order.Status.SHIPPED])
         .select_related("customer")
+        # Each message's variables read the order's parcel and courier: once here, not once per message.
+        .prefetch_related(Prefetch("shipments", queryset=Shipment.objects.select_related("courier")))
         .order_by("number")[: count * 2]
     )
     rng.shuffle(orders)

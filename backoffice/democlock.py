@@ -7,6 +7,7 @@ default is `timezone.now` see `moment`; nothing else changes. Never used by the 
 
 import datetime as dt
 from contextlib import contextmanager
+from functools import cache
 from unittest import mock
 
 from django.apps import apps
@@ -15,13 +16,19 @@ from django.utils import timezone
 _real_now = timezone.now
 
 
-def _fields_defaulting_to_now():
+@cache
+def _fields_with_a_clock():
+    # Models do not change while the process runs: scan them once (the first call is never inside a replay).
     return [
         field
         for model in apps.get_models()
         for field in model._meta.concrete_fields
         if getattr(field, "default", None) is _real_now
     ]
+
+
+def _fields_defaulting_to_now():
+    return [field for field in _fields_with_a_clock() if field.default is _real_now]
 
 
 @contextmanager

@@ -151,6 +151,12 @@ class Order(models.Model):
                 include=["status", "ship_by", "shipped_at", "promised_ship_at", "computed_ship_by"],
             ),
             models.Index(fields=["customer", "paid_at"]),
+            # L1's examples: the few orders whose platform promise is earlier than our own ship-by time.
+            models.Index(
+                fields=["paid_at"],
+                name="order_promise_earlier",
+                condition=models.Q(promised_ship_at__lt=models.F("computed_ship_by")),
+            ),
         ]
 
     def __str__(self) -> str:

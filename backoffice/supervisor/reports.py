@@ -49,6 +49,7 @@ from backoffice.models import (
     Product,
     Reason,
     Shipment,
+    Sku,
     StaffProfile,
     StoreSettings,
 )
@@ -421,7 +422,7 @@ def _breakdown(
     period: Period,
     *,
     dimension: str,
-    key_field: str,
+    join: tuple[str, str],
     names: QuerySet,
     having: QuerySet,
     none_label,
@@ -436,16 +437,22 @@ def _breakdown(
     """
     previous = period.previous()
     base = Case.objects.filter(span_q(period, "created_at"), applications_with_reason(), desk=desk)
-    pairs = base.annotate(dim=F(key_field)).values("pk", "dim", "reason", "created_at").distinct().order_by()
-    inner, inner_params = pairs.query.sql_with_params()
+    cases = base.annotate(case_key=F("pk"), case_order=F("order_id"), case_reason=F("reason"), case_at=F("created_at"))
+    inner, inner_params = (
+        cases.values("case_key", "case_order", "case_reason", "case_at").order_by().query.sql_with_params()
+    )
     adapt = connection.ops.adapt_datetimefield_value
     qn = connection.ops.quote_name
+    at, reason = f"pairs.{qn('case_at')}", f"pairs.{qn('case_reason')}"
+    dim_sql, joins = join
     # The inner query is the ORM's own SQL with its parameters; only the bounds below are added, as parameters too.
+    # The items (or parcels) join the case's order id directly: the orders table itself has nothing to add.
     sql = (
-        f"SELECT pairs.{qn('dim')}, pairs.{qn('reason')}, "  # noqa: S608
-        f"SUM(CASE WHEN pairs.{qn('created_at')} >= %s AND pairs.{qn('created_at')} < %s THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN pairs.{qn('created_at')} >= %s AND pairs.{qn('created_at')} < %s THEN 1 ELSE 0 END) "
-        f"FROM ({inner}) pairs GROUP BY pairs.{qn('dim')}, pairs.{qn('reason')}"
+        f"SELECT pairs.{qn('dim')}, {reason}, "  # noqa: S608
+        f"SUM(CASE WHEN {at} >= %s AND {at} < %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {at} >= %s AND {at} < %s THEN 1 ELSE 0 END) "
+        f"FROM (SELECT DISTINCT c.{qn('case_key')}, {dim_sql} AS {qn('dim')}, c.{qn('case_reason')}, c.{qn('case_at')} "
+        f"FROM ({inner}) c {joins}) pairs GROUP BY pairs.{qn('dim')}, {reason}"
     )
     # The bounds in the SELECT list come before the inner query's own parameters in the text.
     params = [adapt(period.start), adapt(period.end), adapt(previous.start), adapt(previous.end), *inner_params]
@@ -486,12 +493,33 @@ def _breakdown(
     )
 
 
+def _items_join() -> tuple[str, str]:
+    """The product of each item of the case's order (SQL: the dimension, the joins)."""
+    qn = connection.ops.quote_name
+    item, sku = OrderItem._meta, Sku._meta
+    joins = (
+        f"LEFT JOIN {qn(item.db_table)} i ON i.{qn(item.get_field('order').column)} = c.{qn('case_order')} "
+        f"LEFT JOIN {qn(sku.db_table)} s ON s.{qn(sku.pk.column)} = i.{qn(item.get_field('sku').column)}"
+    )
+    return f"s.{qn(sku.get_field('product').column)}", joins
+
+
+def _shipments_join() -> tuple[str, str]:
+    """The courier of each parcel of the case's order (SQL: the dimension, the join)."""
+    qn = connection.ops.quote_name
+    shipment = Shipment._meta
+    joins = (
+        f"LEFT JOIN {qn(shipment.db_table)} sh ON sh.{qn(shipment.get_field('order').column)} = c.{qn('case_order')}"
+    )
+    return f"sh.{qn(shipment.get_field('courier').column)}", joins
+
+
 def reasons_by_product(period: Period, *, desk: str = Desk.AFTERSALES, limit: int = 20) -> ReasonBreakdown:
     """A11: which products the period's after-sales cases are about, by reason (the size chart to fix)."""
     return _breakdown(
         period,
         dimension="product",
-        key_field="order__items__sku__product_id",
+        join=_items_join(),
         names=Product.objects.all(),
         having=OrderItem.objects.all(),
         none_label=_("Unknown product"),
@@ -505,7 +533,7 @@ def reasons_by_courier(period: Period, *, desk: str = Desk.AFTERSALES, limit: in
     return _breakdown(
         period,
         dimension="courier",
-        key_field="order__shipments__courier_id",
+        join=_shipments_join(),
         names=Courier.objects.all(),
         having=Shipment.objects.all(),
         none_label=_("Unknown courier"),
@@ -854,19 +882,21 @@ def shipped_on_time(period: Period, *, now: dt.datetime | None = None) -> Shippi
     unshipped = Q(shipped_at__isnull=True)
     dropped = unshipped & Q(status__in=(Order.Status.CANCELLED, Order.Status.REFUNDED))
     live = ~Q(status__in=(Order.Status.CANCELLED, Order.Status.REFUNDED))
+    # Counting paid_at (never null), not the id, leaves the row's id unread: the covering index on
+    # paid_at holds every column counted here.
     rows = (
         Order.objects.filter(span_q(period, "paid_at"))
         .annotate(day=local_day("paid_at"))
         .values("day")
         .annotate(
-            paid=Count("pk"),
-            on_time=Count("pk", filter=Q(shipped_at__lte=F("ship_by"))),
-            late=Count("pk", filter=Q(shipped_at__gt=F("ship_by"))),
-            overdue=Count("pk", filter=unshipped & live & Q(ship_by__lte=now)),
-            pending=Count("pk", filter=unshipped & live & Q(ship_by__gt=now)),
-            cancelled=Count("pk", filter=dropped),
-            promised=Count("pk", filter=Q(promised_ship_at__isnull=False)),
-            promise_earlier=Count("pk", filter=PROMISE_EARLIER),
+            paid=Count("paid_at"),
+            on_time=Count("paid_at", filter=Q(shipped_at__lte=F("ship_by"))),
+            late=Count("paid_at", filter=Q(shipped_at__gt=F("ship_by"))),
+            overdue=Count("paid_at", filter=unshipped & live & Q(ship_by__lte=now)),
+            pending=Count("paid_at", filter=unshipped & live & Q(ship_by__gt=now)),
+            cancelled=Count("paid_at", filter=dropped),
+            promised=Count("paid_at", filter=Q(promised_ship_at__isnull=False)),
+            promise_earlier=Count("paid_at", filter=PROMISE_EARLIER),
         )
         .order_by()
     )

@@ -83,7 +83,7 @@ class AuditTable(tables.Table):
             url = reverse("case_by_number", args=[record.case.number])
             return format_html('<a href="{}">{}</a>', url, record.case.number)
         if record.target:
-            return self.words.target(record.target)
+            return format_html('<span data-target="{}">{}</span>', record.target, self.words.target(record.target))
         return "—"
 
     def render_details(self, record):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from backoffice.models import Case, CaseEvent
+from backoffice.models import OPEN_STATUSES, Case, CaseEvent
 from tests.factories import AgentFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,16 @@ def test_the_bench_takes_next_with_many_agents_at_once_and_puts_the_cases_back()
     assert re.search(r"^queries per claim +[\d.]+ +[\d.]+$", text, re.MULTILINE)
     assert not Case.objects.filter(assignee__username__startswith="bench-agent-").exists()
     assert not CaseEvent.objects.filter(actor__username__startswith="bench-agent-").exists()
+
+
+def test_the_growth_adds_closed_history_only(agent):
+    OrderFactory.create_batch(5)
+    AgentFactory()
+    out = io.StringIO()
+
+    call_command("bench_aftersales", cases=80, growth_from=30, repeat=1, stdout=out)
+
+    growth = out.getvalue().split("Growth")[1]
+    opened = re.search(r"open cases (\d+) → (\d+): the cases added are closed history only", growth)
+    assert opened and opened.group(1) == opened.group(2)
+    assert Case.objects.filter(source="bench").exclude(status__in=OPEN_STATUSES).count() >= 50

@@ -94,7 +94,9 @@ def test_a_reply_sent_after_the_page_was_drawn_stops_the_second_reply_until_conf
     assert "您好，我来帮您查一下</textarea>" in page  # what she typed is still in the box
     assert 'name="confirm_overlap"' in page
 
-    li_na.post(url, {"body": "您好，我来帮您查一下", "seen_event": seen, "confirm_overlap": "on"}, HTTP_HX_REQUEST="true")
+    li_na.post(
+        url, {"body": "您好，我来帮您查一下", "seen_event": seen, "confirm_overlap": "on"}, HTTP_HX_REQUEST="true"
+    )
 
     assert replies.count() == 2
     assert OutboundMessage.objects.filter(case=case, idempotency_key__startswith="reply:").count() == 2

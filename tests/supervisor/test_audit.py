@@ -78,7 +78,7 @@ def test_the_log_lists_case_events_and_settings_changes_newest_first(supervisor_
     with translation.override("zh-hans"):
         setting = str(StoreSettings._meta.get_field("refund_handle_hours").verbose_name)
         record = str(StoreSettings._meta.verbose_name)
-    assert 'title="storesettings:1"' in response.text and f">{record}<" in response.text
+    assert 'data-target="storesettings:1"' in response.text and f">{record}<" in response.text
     assert setting in response.text and "refund_handle_hours" not in response.text
     assert "客户说尺码偏小" in response.text
 
