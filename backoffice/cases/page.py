@@ -26,7 +26,7 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
             .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
         )
         items = list(order.items.all())
-    events = list(queues.timeline(case))
+    events = queues.one_entry_per_message(list(queues.timeline(case)))
     return {
         "case": case,
         "case_url": case_url,

@@ -14,6 +14,7 @@ from backoffice.models import (
     Case,
     CaseEvent,
     Customer,
+    EventType,
     QuickPhrase,
     ResponseWait,
     Shipment,
@@ -111,6 +112,13 @@ def case_detail(number: str) -> Case:
 
 def timeline(case: Case) -> QuerySet:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+
+
+def one_entry_per_message(events: list[CaseEvent]) -> list[CaseEvent]:
+    """A reply or an automatic reply is shown once, as the message bubble: the outbox's "message to the customer" line
+    that describes the same text is left out."""
+    said = {event.body for event in events if event.type in (EventType.REPLY, EventType.AUTO_REPLY)}
+    return [event for event in events if not (event.type == EventType.OUTBOUND_QUEUED and event.body in said)]
 
 
 def earlier_cases(case: Case, limit: int = 10) -> QuerySet:

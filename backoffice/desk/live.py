@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from backoffice.cases import presence
+from backoffice.cases import presence, queues
 from backoffice.cases.access import VIEW, find_case_for
 from backoffice.models import CaseEvent
 
@@ -40,7 +40,9 @@ def case_live(request: HttpRequest, number: str) -> HttpResponse:
     else:
         new = []
         if last > after:
-            new = list(CaseEvent.objects.filter(case=case, id__gt=after).select_related("actor").order_by("at", "id"))
+            new = queues.one_entry_per_message(
+                list(CaseEvent.objects.filter(case=case, id__gt=after).select_related("actor").order_by("at", "id"))
+            )
         response = JsonResponse(
             {
                 "last": last,

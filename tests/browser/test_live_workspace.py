@@ -1,0 +1,76 @@
+"""Two agents on one case, and the gateway: a customer's message comes to the open page within 2 seconds while an
+agent is typing (nothing typed is lost); the other agent sees who is on the case and who is replying."""
+
+import json
+import re
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from backoffice.models import Case, Integration
+from tests.factories import make_order
+
+from .conftest import login, make_staff
+
+PASSWORD = "correct-horse-battery"
+
+
+def gateway_message(live_server, token: str, order, text: str, external_id: str) -> None:
+    payload = {"external_id": external_id, "pdd_user_id": order.customer.pdd_user_id, "text": text}
+    payload["order_number"] = order.number
+    request = urllib.request.Request(  # noqa: S310 - the test's own live server
+        f"{live_server.url}/api/v1/messages",
+        data=json.dumps(payload).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the test's own live server
+        assert response.status in (200, 201)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_comes_to_the_open_page_while_typing_and_the_other_agent_sees_who_replies(browser, live_server):
+    wang = make_staff("agent_wang", "agent", PASSWORD)
+    wang.last_name, wang.first_name = "王", "小丽"
+    wang.save()
+    li = make_staff("agent_li", "agent", PASSWORD)
+    li.last_name, li.first_name = "李", "娜"
+    li.save()
+    integration = Integration(name="聊天网关")
+    token = integration.issue_token()
+    integration.save()
+    order = make_order()
+    gateway_message(live_server, token, order, "你好，我的快递到哪了？", "m-1")
+    case = Case.objects.get(order=order)
+
+    contexts = [
+        browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+        for _ in range(2)
+    ]
+    try:
+        first, second = (context.new_page() for context in contexts)
+        login(first, live_server, "agent_wang", PASSWORD)
+        login(second, live_server, "agent_li", PASSWORD)
+        case_url = f"{live_server.url}/aftersales/case/{case.number}/"
+        first.goto(case_url)
+        second.goto(case_url)
+
+        # 王小丽 types; a new customer message arrives through the gateway.
+        first.fill("#reply-body", "亲，我帮您查一下")
+        first.locator("#reply-body").press_sequentially("，请稍等", delay=30)
+        sent = time.monotonic()
+        gateway_message(live_server, token, order, "麻烦快点，急用！", "m-2")
+        expect(first.locator("#timeline")).to_contain_text("麻烦快点，急用！", timeout=2_000)
+        delay = time.monotonic() - sent
+        assert delay < 2.0, f"the message took {delay:.2f} s"
+        expect(first.locator("#reply-body")).to_have_value("亲，我帮您查一下，请稍等")
+
+        # 李娜 sees that 王小丽 has the case open and is replying.
+        first.locator("#reply-body").press_sequentially("~", delay=30)
+        expect(second.locator("#presence")).to_contain_text("王小丽 正在回复", timeout=3_000)
+        expect(first.locator("#presence")).to_contain_text(re.compile("李娜 正在查看"), timeout=3_000)
+    finally:
+        for context in contexts:
+            context.close()
