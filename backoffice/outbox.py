@@ -101,6 +101,36 @@ def queue_message(
     return message
 
 
+def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """queue_message for many unsaved messages at once (a chunk of follow-ups): one query for the keys already
+    queued, one insert for the others and one for their timeline lines; they go out after commit in groups.
+    Returns, in order, each message as stored (the earlier one when its key was queued before)."""
+    existing = {
+        message.idempotency_key: message
+        for message in OutboundMessage.objects.filter(idempotency_key__in=[m.idempotency_key for m in messages])
+    }
+    now = timezone.now()
+    new = [message for message in messages if message.idempotency_key not in existing]
+    for message in new:
+        message.send_after = message.send_after or now
+    OutboundMessage.objects.bulk_create(new)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case_id=message.case_id,
+            type=EventType.OUTBOUND_QUEUED,
+            body=message.body,
+            target=f"outbound:{message.pk}",
+            after={"channel": message.channel, "template": message.template_key},
+        )
+        for message in new
+        if message.case_id is not None
+    )
+    due = [message.pk for message in new if message.send_after <= now]
+    if due:
+        transaction.on_commit(lambda: _enqueue_many(due))
+    return [existing.get(message.idempotency_key, message) for message in messages]
+
+
 def send_template(
     *,
     key: str,
@@ -134,6 +164,20 @@ def _enqueue(message_id: int) -> None:
     from .tasks import deliver_message
 
     enqueue_best_effort(deliver_message, message_id)
+
+
+# Messages per delivery task: a task posts to the gateway this many times, so it stays short and several workers share
+# a large batch.
+DELIVERY_GROUP = 50
+
+
+def _enqueue_many(message_ids: list[int]) -> None:
+    """Best effort, in groups: one task per DELIVERY_GROUP messages; what the broker refuses the sweep sends later."""
+    from .tasks import deliver_messages
+
+    for start in range(0, len(message_ids), DELIVERY_GROUP):
+        if not enqueue_best_effort(deliver_messages, message_ids[start : start + DELIVERY_GROUP]):
+            return
 
 
 # After the broker refused a task, web requests stop trying for this long (each try costs about a second).
