@@ -20,8 +20,8 @@ import logging
 from collections import Counter
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Prefetch, Q, Sum, prefetch_related_objects
-from django.db.models.functions import TruncWeek
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, prefetch_related_objects
+from django.db.models.functions import Cast, Concat, TruncWeek
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -330,7 +330,12 @@ def lock_due(*, now: dt.datetime, limit: int) -> list[FollowUp]:
     due = FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_at__lte=now).order_by("due_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    return list(due.select_related("campaign__template", "case__order", "customer")[:limit])
+    rows = list(due.select_related("case__order", "customer")[:limit])
+    # The chunk's few campaigns (and their templates), read once and shared by their rows.
+    campaigns = Campaign.objects.select_related("template").in_bulk({row.campaign_id for row in rows})
+    for row in rows:
+        row.campaign = campaigns[row.campaign_id]
+    return rows
 
 
 class ClaimLost(Exception):
@@ -551,7 +556,14 @@ def _send_chunk(rows: list[FollowUp], *, now: dt.datetime, store: StoreSettings)
     )
     for followup, message in zip(rows, messages, strict=True):
         followup.message = message
-    FollowUp.objects.bulk_update(rows, ["message"])
+    # Each row points at the message with its key: one update joined by the database, not one per row.
+    FollowUp.objects.filter(pk__in=[f.pk for f in rows]).update(
+        message=Subquery(
+            OutboundMessage.objects.filter(
+                idempotency_key=Concat(Value("followup:"), Cast(OuterRef("pk"), CharField()))
+            ).values("pk")[:1]
+        )
+    )
     CaseEvent.objects.bulk_create(
         CaseEvent(
             case=followup.case,

@@ -24,8 +24,8 @@ def deliver_message(message_id: int) -> str:
 
 @shared_task(acks_late=True)
 def deliver_messages(message_ids: list[int]) -> dict:
-    """Send a group of messages, each claimed on its own (outbox.deliver): a repeat of the group sends nothing twice."""
-    return dict(Counter(outbox.deliver(message_id) for message_id in message_ids))
+    """Send a group of messages (outbox.deliver_many): a repeat of the group sends nothing twice."""
+    return dict(outbox.deliver_many(message_ids))
 
 
 @shared_task
@@ -39,8 +39,7 @@ def sweep_outbox() -> int:
             deliver_messages.apply_async((group,), expires=DELIVERY_GROUP_EXPIRES)
         except Exception:  # noqa: BLE001 - whatever the broker said, send the group here
             logger.warning("broker unavailable; the outbox sweep sends %s message(s) itself", len(group))
-            for message_id in group:
-                outbox.deliver(message_id)
+            outbox.deliver_many(group)
     return len(ids)
 
 
