@@ -291,16 +291,20 @@ class ClaimLost(Exception):
     """A message of the group changed between reading and claiming it."""
 
 
-def claim_group(message_ids: list[int], *, now: dt.datetime) -> list[OutboundMessage]:
-    """deliver()'s claim for a group: the pending, due messages among `message_ids` that no other worker holds turn
-    "sending" in one conditional update, their attempt counted. Call inside a transaction."""
+def lock_pending(message_ids: list[int], *, now: dt.datetime) -> list[OutboundMessage]:
+    """The pending, due messages among `message_ids` that no other worker holds, locked until the transaction ends
+    (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the transaction holds the one write lock)."""
     due = OutboundMessage.objects.filter(
         pk__in=message_ids, state=OutboundMessage.State.PENDING, send_after__lte=now
     ).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
-        # PostgreSQL: a row another worker holds is skipped; SQLite: the transaction holds the one write lock.
         due = due.select_for_update(skip_locked=True, of=("self",))
-    messages = list(due.select_related("customer"))
+    return list(due.select_related("customer"))
+
+
+def claim_group(messages: list[OutboundMessage], *, now: dt.datetime) -> list[OutboundMessage]:
+    """deliver()'s claim for a group: the messages turn from pending (and due) to "sending" in one conditional
+    update, their attempt counted. Every one must turn: one that did not was taken by someone else (ClaimLost)."""
     claimed = OutboundMessage.objects.filter(
         pk__in=[m.pk for m in messages], state=OutboundMessage.State.PENDING, send_after__lte=now
     ).update(state=OutboundMessage.State.SENDING, send_after=now, attempts=F("attempts") + 1)
@@ -322,7 +326,7 @@ def deliver_many(message_ids: list[int]) -> Counter:
     now = timezone.now()
     try:
         with transaction.atomic():
-            messages = claim_group(message_ids, now=now)
+            messages = claim_group(lock_pending(message_ids, now=now), now=now)
     except ClaimLost:
         return Counter(deliver(message_id) for message_id in message_ids)
     results: Counter = Counter(skipped=len(set(message_ids)) - len(messages))

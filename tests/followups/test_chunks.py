@@ -403,3 +403,84 @@ def many_due_are_each_sent_exactly_once_with_caps_and_budgets_kept(campaign, a9,
     # no coupon (budget), so their second follow-ups pass the cap and meet the budget.
     assert reasons == {"cap": 100, "budget": 100}
     assert {f.pk for f in twice} == set(FollowUp.objects.filter(campaign=capped).values_list("pk", flat=True))
+
+
+# --- the outbox in groups -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending(db):
+    customer = CustomerFactory()
+    return [outbox.queue_message(customer=customer, body=f"hi {i}", idempotency_key=f"p{i}") for i in range(4)]
+
+
+def test_a_group_is_claimed_at_once_and_only_its_pending_due_messages_are_sent(pending):
+    first, taken, later, last = pending
+    OutboundMessage.objects.filter(pk=taken.pk).update(state=OutboundMessage.State.SENDING, attempts=1)
+    OutboundMessage.objects.filter(pk=later.pk).update(send_after=timezone.now() + dt.timedelta(minutes=5))
+    assert outbox.deliver_many([m.pk for m in pending]) == {"sent": 2, "skipped": 2}
+    rows = {m.pk: m for m in OutboundMessage.objects.all()}
+    assert [(rows[m.pk].state, rows[m.pk].attempts) for m in pending] == [
+        (OutboundMessage.State.SENT, 1),
+        (OutboundMessage.State.SENDING, 1),
+        (OutboundMessage.State.PENDING, 0),
+        (OutboundMessage.State.SENT, 1),
+    ]
+    assert outbox.deliver_many([first.pk, last.pk]) == {"skipped": 2}
+
+
+@pytest.mark.parametrize("taken", ["sent elsewhere", "not due yet"])
+def test_a_group_claim_refuses_a_message_someone_else_changed(pending, taken):
+    now = timezone.now()
+    read = outbox.lock_pending([m.pk for m in pending], now=now)
+    change = {
+        "sent elsewhere": {"state": OutboundMessage.State.SENT, "attempts": 1},
+        "not due yet": {"send_after": now + dt.timedelta(minutes=1)},
+    }[taken]
+    OutboundMessage.objects.filter(pk=pending[1].pk).update(**change)
+    before = OutboundMessage.objects.values().get(pk=pending[1].pk)
+    with pytest.raises(outbox.ClaimLost):
+        outbox.claim_group(read, now=now)
+    assert OutboundMessage.objects.values().get(pk=pending[1].pk) == before
+
+
+def test_one_failing_message_of_a_group_is_retried_on_its_own(pending, monkeypatch):
+    from backoffice import channels
+
+    def send(self, message):
+        if message.pk == pending[2].pk:
+            raise ConnectionError("gateway said no")
+
+    monkeypatch.setattr(channels.LocalBackend, "send", send)
+    assert outbox.deliver_many([m.pk for m in pending]) == {"sent": 3, "retry": 1}
+    failed = OutboundMessage.objects.get(pk=pending[2].pk)
+    assert (failed.state, failed.attempts, failed.last_error) == (OutboundMessage.State.PENDING, 1, "gateway said no")
+    assert failed.send_after > timezone.now()
+
+
+def test_a_slow_gateway_puts_the_rest_of_the_group_back_before_the_stale_window(pending, monkeypatch):
+    import time
+
+    from backoffice import channels
+
+    monkeypatch.setattr(outbox, "stale_sending_after", lambda: dt.timedelta(seconds=0.4))
+    monkeypatch.setattr(channels.LocalBackend, "send", lambda self, message: time.sleep(0.25))
+    assert outbox.deliver_many([m.pk for m in pending]) == {"sent": 1, "requeued": 3}
+    rows = {m.pk: (m.state, m.attempts) for m in OutboundMessage.objects.all()}
+    assert rows[pending[0].pk] == (OutboundMessage.State.SENT, 1)
+    assert {rows[m.pk] for m in pending[1:]} == {(OutboundMessage.State.PENDING, 0)}
+
+
+def test_a_group_records_each_sent_message_on_its_case_with_its_attempt(db):
+    customer = CustomerFactory()
+    case = Case.objects.create(number="TC-1", desk=Desk.AFTERSALES, kind=CaseKind.INQUIRY, customer=customer)
+    messages = [
+        outbox.queue_message(customer=customer, case=case, body="hi", idempotency_key=f"c{i}") for i in range(2)
+    ]
+    OutboundMessage.objects.filter(pk=messages[1].pk).update(attempts=2)
+    assert outbox.deliver_many([m.pk for m in messages]) == {"sent": 2}
+    events = CaseEvent.objects.filter(case=case, type=EventType.OUTBOUND_SENT).order_by("target")
+    assert sorted((e.target, e.after["attempt"]) for e in events) == [
+        (f"outbound:{messages[0].pk}", 1),
+        (f"outbound:{messages[1].pk}", 3),
+    ]

@@ -73,12 +73,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--followups", type=int, default=10_000)
         parser.add_argument("--workers", type=int, default=2, help="concurrent dispatchers / worker slots")
-        parser.add_argument("--mode", choices=["direct", "worker", "both"], default="both")
+        parser.add_argument(
+            "--mode", choices=["direct", "worker", "both", "spike"], default="both", help="spike: only it"
+        )
         parser.add_argument("--spike", type=int, default=0, help="also drain this many at once through the worker")
         parser.add_argument("--max-seconds", type=float, default=900.0, help="give a worker run up this long")
+        parser.add_argument("--spike-max-seconds", type=float, default=900.0, help="the same for the spike")
         parser.add_argument("--keep", action="store_true", help="keep the bench rows afterwards")
 
-    def handle(self, *args, followups: int, workers: int, mode: str, spike: int, max_seconds: float, keep: bool, **o):
+    def handle(self, *args, followups: int, workers: int, mode: str, spike: int, keep: bool, **options):
         if workers > 1 and connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
             raise CommandError("use a file database for concurrent dispatchers")
         rows: list[tuple[str, str, str, bool | None]] = []
@@ -86,9 +89,9 @@ class Command(BaseCommand):
         if mode in ("direct", "both"):
             rows += self.direct(followups, workers, bad)
         if mode in ("worker", "both"):
-            rows += self.worker(followups, workers, max_seconds, bad, label="")
+            rows += self.worker(followups, workers, options["max_seconds"], bad, label="")
         if spike:
-            rows += self.worker(spike, workers, max_seconds, bad, label="spike ")
+            rows += self.worker(spike, workers, options["spike_max_seconds"], bad, label="spike ")
         if not keep:
             self.clean()
         self.stdout.write(f"\nFollow-up dispatch, {connection.vendor}, {workers} worker(s)\n")
@@ -213,8 +216,10 @@ class Command(BaseCommand):
         left = FollowUp.objects.filter(campaign=campaign, state=FollowUp.State.SCHEDULED).count()
         shown = f"{drained:.1f} s" if drained is not None else f"> {max_seconds:.0f} s ({left:,} left)"
         waits = run["probe_waits"]
+        # The goal is for 10,000 due; a spike must drain (over a few ticks) while the other beat tasks still run.
+        goal, met = ("< 60 s", _within(drained)) if not label else ("drains", drained is not None)
         return [
-            (f"{label}worker: {n:,} due -> none due (ticks {run['ticks']})", shown, "< 60 s", _within(drained)),
+            (f"{label}worker: {n:,} due -> none due (ticks {run['ticks']})", shown, goal, met),
             (
                 f"{label}worker: per 1,000",
                 f"{drained / n * 1000:.2f} s"
