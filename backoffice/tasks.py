@@ -33,13 +33,17 @@ def sweep_outbox() -> int:
     """Beat: send what is due (and what a broker outage kept from being sent), in groups of tasks that every worker
     slot may take, behind any other task already waiting; a group the broker refuses is sent here."""
     ids = outbox.due_message_ids()
+    broker_up = True
     for start in range(0, len(ids), outbox.DELIVERY_GROUP):
         group = ids[start : start + outbox.DELIVERY_GROUP]
-        try:
-            deliver_messages.apply_async((group,), expires=DELIVERY_GROUP_EXPIRES)
-        except Exception:  # noqa: BLE001 - whatever the broker said, send the group here
-            logger.warning("broker unavailable; the outbox sweep sends %s message(s) itself", len(group))
-            outbox.deliver_many(group)
+        if broker_up:
+            try:
+                deliver_messages.apply_async((group,), expires=DELIVERY_GROUP_EXPIRES)
+                continue
+            except Exception:  # noqa: BLE001 - whatever the broker said, this sweep sends the rest itself
+                logger.warning("broker unavailable; the outbox sweep sends the due messages itself")
+                broker_up = False
+        outbox.deliver_many(group)
     return len(ids)
 
 

@@ -317,11 +317,16 @@ def test_the_outbox_sweep_sends_the_groups_itself_when_the_broker_refuses_them(d
     customer = CustomerFactory()
     messages = [outbox.queue_message(customer=customer, body="hi", idempotency_key=f"k{i}") for i in range(3)]
 
+    tries = []
+
     def broker_down(*args, **kwargs):
+        tries.append(args)
         raise ConnectionError("redis down")
 
+    monkeypatch.setattr(outbox, "DELIVERY_GROUP", 2)
     monkeypatch.setattr(tasks.deliver_messages, "apply_async", broker_down)
     assert tasks.sweep_outbox() == 3
+    assert len(tries) == 1  # once refused, the sweep does not ask the broker again for each group
     assert set(OutboundMessage.objects.filter(pk__in=[m.pk for m in messages]).values_list("state", flat=True)) == {
         OutboundMessage.State.SENT
     }
