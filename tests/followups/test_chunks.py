@@ -489,3 +489,17 @@ def test_a_group_records_each_sent_message_on_its_case_with_its_attempt(db):
         (f"outbound:{messages[0].pk}", 1),
         (f"outbound:{messages[1].pk}", 3),
     ]
+
+
+def test_a_message_overtaken_by_a_later_attempt_is_left_to_that_attempt(pending, monkeypatch):
+    from backoffice import channels
+
+    def send(self, message):
+        if message.pk == pending[0].pk:
+            # Meanwhile the row was taken for dead, released and claimed again by another worker (attempt 2).
+            OutboundMessage.objects.filter(pk=message.pk).update(attempts=2)
+
+    monkeypatch.setattr(channels.LocalBackend, "send", send)
+    assert outbox.deliver_many([m.pk for m in pending]) == {"sent": 3, "superseded": 1}
+    overtaken = OutboundMessage.objects.get(pk=pending[0].pk)
+    assert (overtaken.state, overtaken.attempts, overtaken.sent_at) == (OutboundMessage.State.SENDING, 2, None)
