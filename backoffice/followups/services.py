@@ -20,8 +20,8 @@ import logging
 from collections import Counter
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, prefetch_related_objects
+from django.db.models.functions import Cast, Concat, TruncWeek
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from backoffice.models import (
     EventType,
     FollowUp,
     OutboundMessage,
+    Shipment,
     StoreSettings,
     Trigger,
 )
@@ -59,6 +60,8 @@ TRIGGER_OUT_OF_STOCK_WAIT = Trigger.OUT_OF_STOCK_WAIT.value
 REFUND_RESOLUTIONS = frozenset({"refunded", "returned_refunded"})
 MAX_ATTEMPTS = 5
 BATCH = 1000
+# Rows sent in one transaction: a chunk takes about a second, so a task of one chunk stays short.
+CHUNK = 500
 
 
 # --- scheduling -------------------------------------------------------------------------------------------------
@@ -271,13 +274,317 @@ def due_followup_ids(*, now: dt.datetime | None = None, limit: int = BATCH) -> l
 
 
 def dispatch_due(*, now: dt.datetime | None = None, limit: int = BATCH, calendar: Calendar | None = None) -> Counter:
-    """Beat: send every follow-up whose time has come. Safe with two beats at once and after any outage."""
+    """Beat: send the follow-ups whose time has come, a chunk at a time, up to `limit` of them (until none is due).
+
+    Safe with many dispatchers at once and after any outage: each chunk takes only rows no other dispatcher holds.
+    """
+    now = now or timezone.now()
     store = StoreSettings.load()
     calendar = calendar or Calendar.for_store(store)
     results: Counter = Counter()
-    for followup_id in due_followup_ids(now=now, limit=limit):
-        results[dispatch_followup(followup_id, calendar=calendar, store=store)] += 1
-    return results
+    while (size := min(CHUNK, limit - results.total())) > 0:
+        chunk = dispatch_chunk(now=now, size=size, calendar=calendar, store=store)
+        results.update(chunk)
+        # A short chunk means nothing more is due; a deferral moved every due row to the store's next opening.
+        if chunk.total() < size or chunk["deferred"]:
+            break
+    return +results
+
+
+def dispatch_chunk(*, now: dt.datetime, size: int, calendar: Calendar, store: StoreSettings) -> Counter:
+    """Send up to `size` due follow-ups in one transaction, with a few statements for the whole chunk.
+
+    If anything in the chunk fails, the chunk is rolled back and its rows are sent one by one, each in its own
+    transaction, so the row that fails is recorded on that row (attempts, error) and the others still go out.
+    """
+    ids: list[int] = []
+    try:
+        with transaction.atomic():
+            if calendar.hours and not calendar.is_open(now):
+                return +Counter(deferred=defer_due(now=now, calendar=calendar))
+            rows = lock_due(now=now, limit=size)
+            ids = [row.pk for row in rows]
+            return _dispatch_rows(rows, now=now, store=store)
+    except Exception:
+        if not ids:
+            raise
+        logger.exception("a chunk of %s follow-ups failed as a whole; sending them one by one", len(ids))
+    return Counter(dispatch_followup(followup_id, calendar=calendar, store=store) for followup_id in ids)
+
+
+def defer_due(*, now: dt.datetime, calendar: Calendar) -> int:
+    """Never at night: a sweep after an outage or a long holiday moves every due row to the store's next opening."""
+    return FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_at__lte=now).update(
+        due_at=calendar.next_open(now) or now
+    )
+
+
+def lock_due(*, now: dt.datetime, limit: int) -> list[FollowUp]:
+    """The oldest due rows that no other dispatcher holds, locked until the chunk commits.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent dispatchers take different rows instead of waiting on the same
+    ones. SQLite: the transaction already holds the database's one write lock (immediate mode). Either way the rows
+    read here stay as read until the chunk commits, so claim_chunk takes each of them.
+    """
+    due = FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_at__lte=now).order_by("due_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    rows = list(due.select_related("case__order", "customer")[:limit])
+    # The chunk's few campaigns (and their templates), read once and shared by their rows.
+    campaigns = Campaign.objects.select_related("template").in_bulk({row.campaign_id for row in rows})
+    for row in rows:
+        row.campaign = campaigns[row.campaign_id]
+    return rows
+
+
+class ClaimLost(Exception):
+    """Another dispatcher changed a row of the chunk between reading and claiming it."""
+
+
+def claim_chunk(rows: list[FollowUp], *, now: dt.datetime) -> list[FollowUp]:
+    """The claim for a chunk: one conditional update turns the rows from scheduled (and due) to sent.
+
+    Every row must turn: a row that did not was taken or changed by someone else, so the chunk is refused
+    (ClaimLost rolls it back and its rows go one by one through claim_for_sending).
+    """
+    if not rows:
+        return []
+    claimed = FollowUp.objects.filter(
+        pk__in=[row.pk for row in rows], state=FollowUp.State.SCHEDULED, due_at__lte=now
+    ).update(state=FollowUp.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+    if claimed != len(rows):
+        raise ClaimLost(f"{len(rows) - claimed} of {len(rows)} follow-ups were no longer due")
+    for row in rows:
+        row.state, row.sent_at, row.attempts, row.last_error = FollowUp.State.SENT, now, row.attempts + 1, ""
+    return rows
+
+
+def _dispatch_rows(rows: list[FollowUp], *, now: dt.datetime, store: StoreSettings) -> Counter:
+    """_dispatch for a chunk of locked due rows: the same rules, in the same order, row by row; the writes in bulk."""
+    results: Counter = Counter()
+    live = []
+    for followup in rows:
+        cancel = _cancel_reason(followup)
+        if cancel:
+            _close(followup, state=FollowUp.State.CANCELLED, note=cancel, now=now)
+            results["cancelled"] += 1
+        else:
+            live.append(followup)
+    claimed = claim_chunk(live, now=now)
+    refusals = chunk_refusals(claimed, now=now)
+    _record_refusals([f for f in claimed if f.pk in refusals], refusals, now=now)
+    results["refused"] += len(refusals)
+    sending = [f for f in claimed if f.pk not in refusals]
+    _send_chunk(sending, now=now, store=store)
+    results["sent"] += len(sending)
+    # A campaign without a budget only counts what it issued: its row is raised once, at the very end of the chunk,
+    # so no dispatcher waits on it while the chunk is written.
+    for campaign_id, value in _unbudgeted_spend(sending).items():
+        Campaign.objects.filter(pk=campaign_id).update(spent_fen=F("spent_fen") + value)
+    return +results
+
+
+def _cancel_reason(followup: FollowUp) -> str:
+    campaign = followup.campaign
+    if campaign.trigger in AFTER_CLOSURE_TRIGGERS and followup.case.status in OPEN_STATUSES:
+        return _("the case was reopened")
+    if not campaign.active:
+        return _("the campaign is switched off")
+    return ""
+
+
+def chunk_refusals(rows: list[FollowUp], *, now: dt.datetime) -> dict[int, tuple[str, str]]:
+    """_refusal for a chunk, by follow-up id, as if its rows were sent one after the other: the per-customer cap
+    (earlier coupons counted in one query per campaign, plus the chunk's own), then the campaign's budget (taken for
+    the chunk in one conditional update). The budgets' spend already counts the rows not refused."""
+    refusals: dict[int, tuple[str, str]] = {}
+    capped = [f for f in rows if f.campaign.cap_per_customer]
+    issued = _recent_coupons(capped, now=now) if capped else Counter()
+    by_campaign: dict[int, list[FollowUp]] = {}
+    for followup in rows:
+        by_campaign.setdefault(followup.campaign_id, []).append(followup)
+    for wanting in by_campaign.values():
+        campaign = wanting[0].campaign
+        fits = len(wanting)
+        if campaign.budget_fen is not None:
+            fits = reserve_budget(campaign, len(_within_caps(wanting, Counter(issued))))
+        for followup in wanting:
+            key = (followup.customer_id, followup.campaign_id)
+            if campaign.cap_per_customer and issued[key] >= campaign.cap_per_customer:
+                refusals[followup.pk] = (
+                    "cap",
+                    _("the customer already got %(count)s coupon(s) in %(days)s days")
+                    % {"count": issued[key], "days": campaign.cap_days},
+                )
+            elif fits > 0:
+                fits -= 1
+                issued[key] += 1
+            else:
+                refusals[followup.pk] = ("budget", _("the campaign's budget is spent"))
+    return refusals
+
+
+def _within_caps(rows: list[FollowUp], issued: Counter) -> list[FollowUp]:
+    """The rows the per-customer caps let through, in order, if the budget allowed them all."""
+    through = []
+    for followup in rows:
+        key, cap = (followup.customer_id, followup.campaign_id), followup.campaign.cap_per_customer
+        if not cap or issued[key] < cap:
+            issued[key] += 1
+            through.append(followup)
+    return through
+
+
+def _recent_coupons(rows: list[FollowUp], *, now: dt.datetime) -> Counter:
+    """Coupons each (customer, campaign) of the rows got within the campaign's cap period."""
+    customer_ids = sorted({f.customer_id for f in rows})
+    if connection.features.has_select_for_update:
+        # Serialise coupons per customer (PostgreSQL row locks, taken in one order so two chunks never deadlock;
+        # SQLite's one write lock already does it).
+        list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    issued: Counter = Counter()
+    campaigns = {f.campaign_id: f.campaign for f in rows}
+    for campaign in campaigns.values():
+        recent = (
+            Coupon.objects.filter(
+                customer_id__in={f.customer_id for f in rows if f.campaign_id == campaign.pk},
+                campaign=campaign,
+                issued_at__gt=now - dt.timedelta(days=campaign.cap_days),
+            )
+            .values_list("customer_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        for customer_id, count in recent:
+            issued[(customer_id, campaign.pk)] = count
+    return issued
+
+
+def reserve_budget(campaign: Campaign, wanted: int) -> int:
+    """Take budget for up to `wanted` coupons of the campaign at once; returns how many fit (the first ones).
+
+    The conditional update refuses to pass the budget whatever `campaign.spent_fen` said when it was read: when
+    another dispatcher spent meanwhile, it reads the spend again and takes fewer.
+    """
+    value, budget = campaign.coupon_value_fen, campaign.budget_fen
+    spent = campaign.spent_fen
+    while wanted > 0:
+        if spent > budget:
+            return 0
+        fits = min(wanted, (budget - spent) // value) if value else wanted
+        if fits <= 0:
+            return 0
+        taken = Campaign.objects.filter(pk=campaign.pk, spent_fen__lte=budget - fits * value).update(
+            spent_fen=F("spent_fen") + fits * value
+        )
+        if taken:
+            campaign.spent_fen = spent + fits * value
+            return fits
+        spent = Campaign.objects.filter(pk=campaign.pk).values_list("spent_fen", flat=True).get()
+    return 0
+
+
+def _unbudgeted_spend(rows: list[FollowUp]) -> Counter:
+    spend: Counter = Counter()
+    for followup in rows:
+        if followup.campaign.budget_fen is None:
+            spend[followup.campaign_id] += followup.campaign.coupon_value_fen
+    return spend
+
+
+def _record_refusals(rows: list[FollowUp], refusals: dict[int, tuple[str, str]], *, now: dt.datetime) -> None:
+    for followup in rows:
+        followup.state, followup.sent_at, followup.closed_at = FollowUp.State.REFUSED, None, now
+        followup.note = refusals[followup.pk][1][:200]
+    FollowUp.objects.bulk_update(rows, ["state", "sent_at", "note", "closed_at"])
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=followup.case,
+            type=EventType.FOLLOWUP_REFUSED,
+            at=now,
+            body=f"{followup.campaign.name} — {refusals[followup.pk][1]}",
+            target=f"followup:{followup.pk}",
+            after={
+                "campaign": followup.campaign.key,
+                "state": FollowUp.State.REFUSED,
+                "reason": refusals[followup.pk][0],
+            },
+        )
+        for followup in rows
+    )
+
+
+def _send_chunk(rows: list[FollowUp], *, now: dt.datetime, store: StoreSettings) -> None:
+    """Issue the coupons, queue the messages and write the timeline of a chunk of claimed rows, in bulk."""
+    if not rows:
+        return
+    orders = [f.case.order for f in rows if f.case.order_id]
+    prefetch_related_objects(orders, Prefetch("shipments", queryset=Shipment.objects.select_related("courier")))
+    coupons = Coupon.objects.bulk_create(
+        Coupon(
+            customer_id=followup.customer_id,
+            value_fen=followup.campaign.coupon_value_fen,
+            threshold_fen=followup.campaign.threshold_fen,
+            valid_until=_end_of_day(now + dt.timedelta(days=followup.campaign.valid_days)),
+            reason=followup.campaign.name[:120],
+            case=followup.case,
+            campaign=followup.campaign,
+            followup=followup,
+            issued_at=now,
+        )
+        for followup in rows
+    )
+    extra = followup_extra_variables_for([f.case for f in rows])
+    messages = outbox.queue_messages(
+        [
+            OutboundMessage(
+                customer=followup.customer,
+                case=followup.case,
+                body=outbox.render_text(
+                    followup.campaign.template.body,
+                    outbox.case_variables(followup.case, customer=followup.customer, store=store)
+                    | coupon_variables(coupon)
+                    | extra[followup.case_id],
+                ),
+                channel=followup.campaign.template.channel,
+                template_key=followup.campaign.template.key,
+                idempotency_key=f"followup:{followup.pk}",
+            )
+            for followup, coupon in zip(rows, coupons, strict=True)
+        ]
+    )
+    for followup, message in zip(rows, messages, strict=True):
+        followup.message = message
+    # Each row points at the message with its key: one update joined by the database, not one per row.
+    FollowUp.objects.filter(pk__in=[f.pk for f in rows]).update(
+        message=Subquery(
+            OutboundMessage.objects.filter(
+                idempotency_key=Concat(Value("followup:"), Cast(OuterRef("pk"), CharField()))
+            ).values("pk")[:1]
+        )
+    )
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=followup.case,
+            type=EventType.FOLLOWUP_SENT,
+            at=now,
+            body=f"{followup.campaign.name} · {coupon.code}",
+            target=f"coupon:{coupon.pk}",
+            after=_sent_event_after(followup.campaign, coupon, message),
+        )
+        for followup, coupon, message in zip(rows, coupons, messages, strict=True)
+    )
+
+
+def _sent_event_after(campaign: Campaign, coupon: Coupon, message: OutboundMessage) -> dict:
+    return {
+        "campaign": campaign.key,
+        "coupon": coupon.code,
+        "amount_fen": coupon.value_fen,
+        "threshold_fen": coupon.threshold_fen,
+        "valid_until": coupon.valid_until.isoformat(),
+        "message": message.pk,
+    }
 
 
 def dispatch_followup(followup_id: int, *, calendar: Calendar | None = None, store: StoreSettings | None = None) -> str:
@@ -321,11 +628,9 @@ def _dispatch(followup_id: int, *, now: dt.datetime, calendar: Calendar, store: 
             due_at=calendar.next_open(now) or now
         )
         return "deferred"
-    if campaign.trigger in AFTER_CLOSURE_TRIGGERS and case.status in OPEN_STATUSES:
-        _close(followup, state=FollowUp.State.CANCELLED, note=_("the case was reopened"), now=now)
-        return "cancelled"
-    if not campaign.active:
-        _close(followup, state=FollowUp.State.CANCELLED, note=_("the campaign is switched off"), now=now)
+    cancel = _cancel_reason(followup)
+    if cancel:
+        _close(followup, state=FollowUp.State.CANCELLED, note=cancel, now=now)
         return "cancelled"
     if not claim_for_sending(followup.pk, now=now):
         return "skipped"
@@ -375,14 +680,7 @@ def _dispatch(followup_id: int, *, now: dt.datetime, calendar: Calendar, store: 
         at=now,
         body=f"{campaign.name} · {coupon.code}",
         target=f"coupon:{coupon.pk}",
-        after={
-            "campaign": campaign.key,
-            "coupon": coupon.code,
-            "amount_fen": coupon.value_fen,
-            "threshold_fen": coupon.threshold_fen,
-            "valid_until": coupon.valid_until.isoformat(),
-            "message": message.pk,
-        },
+        after=_sent_event_after(campaign, coupon, message),
     )
     return "sent"
 
@@ -562,6 +860,27 @@ FOLLOWUP_VARIABLES = {"survey_url": "surveys.services.followup_survey_url"}
 
 def followup_extra_variables(case) -> dict[str, str]:
     values = {name: import_string(path)(case=case) for name, path in FOLLOWUP_VARIABLES.items()}
-    url = values.get("survey_url", "")
-    values["survey_line"] = f" 本次服务您满意吗？点此评价：{url}" if url else ""
+    values["survey_line"] = _survey_line(values.get("survey_url", ""))
     return values
+
+
+def followup_extra_variables_for(cases: list[Case]) -> dict[int, dict[str, str]]:
+    """followup_extra_variables for a chunk of cases, by case id. The survey link is asked for only for the cases
+    with a survey still to send (one query for the chunk); the others have none."""
+    waiting = set(
+        Case.objects.filter(pk__in=[case.pk for case in cases], survey__isnull=False, survey__sent_at__isnull=True)
+        .values_list("pk", flat=True)
+        .order_by()
+    )
+    result = {}
+    for case in cases:
+        values = {
+            name: "" if name == "survey_url" and case.pk not in waiting else import_string(path)(case=case)
+            for name, path in FOLLOWUP_VARIABLES.items()
+        }
+        result[case.pk] = values | {"survey_line": _survey_line(values.get("survey_url", ""))}
+    return result
+
+
+def _survey_line(url: str) -> str:
+    return f" 本次服务您满意吗？点此评价：{url}" if url else ""

@@ -3,10 +3,11 @@
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -110,6 +111,36 @@ def queue_message(
     return message
 
 
+def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """queue_message for many unsaved messages at once (a chunk of follow-ups): one query for the keys already
+    queued, one insert for the others and one for their timeline lines; they go out after commit in groups.
+    Returns, in order, each message as stored (the earlier one when its key was queued before)."""
+    existing = {
+        message.idempotency_key: message
+        for message in OutboundMessage.objects.filter(idempotency_key__in=[m.idempotency_key for m in messages])
+    }
+    now = timezone.now()
+    new = [message for message in messages if message.idempotency_key not in existing]
+    for message in new:
+        message.send_after = message.send_after or now
+    OutboundMessage.objects.bulk_create(new)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case_id=message.case_id,
+            type=EventType.OUTBOUND_QUEUED,
+            body=message.body,
+            target=f"outbound:{message.pk}",
+            after={"channel": message.channel, "template": message.template_key},
+        )
+        for message in new
+        if message.case_id is not None
+    )
+    due = [message.pk for message in new if message.send_after <= now]
+    if due:
+        transaction.on_commit(lambda: _enqueue_many(due))
+    return [existing.get(message.idempotency_key, message) for message in messages]
+
+
 def send_template(
     *,
     key: str,
@@ -141,6 +172,18 @@ def send_template(
 
 def _enqueue(message_id: int) -> None:
     dispatch.enqueue("backoffice.tasks.deliver_message", message_id)
+
+
+# Messages per delivery task: a task posts to the gateway this many times, so it stays short and several workers share
+# a large batch.
+DELIVERY_GROUP = 50
+
+
+def _enqueue_many(message_ids: list[int]) -> None:
+    """Best effort, in groups: one task per DELIVERY_GROUP messages; what the broker refuses the sweep sends later."""
+    for start in range(0, len(message_ids), DELIVERY_GROUP):
+        if not dispatch.enqueue("backoffice.tasks.deliver_messages", message_ids[start : start + DELIVERY_GROUP]):
+            return
 
 
 def get_backend(channel: str = ""):
@@ -180,44 +223,158 @@ def deliver(message_id: int) -> str:
         return "skipped"
     message = OutboundMessage.objects.select_related("customer").get(pk=message_id)
     attempt = message.attempts
-    # Only this attempt may record its outcome: a slow worker overtaken by a resend leaves the row to the resend.
-    mine = OutboundMessage.objects.filter(
-        pk=message_id,
-        attempts=attempt,
-        state__in=[OutboundMessage.State.SENDING, OutboundMessage.State.PENDING],
-    )
+    mine = _attempt_of(message)
     try:
         get_backend(message.channel).send(message)
     except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
-        final = attempt >= MAX_ATTEMPTS
-        backoff = dt.timedelta(seconds=30 * 2**attempt)
-        recorded = mine.update(
-            state=OutboundMessage.State.FAILED if final else OutboundMessage.State.PENDING,
-            last_error=str(exc)[:2000],
-            send_after=timezone.now() + backoff,
-        )
-        if recorded and final and message.case_id:
-            CaseEvent.objects.create(
-                case_id=message.case_id,
-                type=EventType.OUTBOUND_FAILED,
-                body=str(exc)[:500],
-                target=f"outbound:{message.pk}",
-                after={"channel": message.channel, "attempt": attempt},
-            )
-        return "failed" if final else "retry"
+        return _record_failure(message, exc, mine=mine)
     sent_at = timezone.now()
     if not mine.update(state=OutboundMessage.State.SENT, sent_at=sent_at, last_error=""):
         logger.warning("outbound %s: attempt %s answered after a later attempt took over", message.pk, attempt)
         return "superseded"
     if message.case_id:
+        CaseEvent.objects.create(case_id=message.case_id, **_sent_event(message, sent_at))
+    return "sent"
+
+
+def _record_failure(message: OutboundMessage, exc: Exception, *, mine) -> str:
+    attempt = message.attempts
+    final = attempt >= MAX_ATTEMPTS
+    backoff = dt.timedelta(seconds=30 * 2**attempt)
+    recorded = mine.update(
+        state=OutboundMessage.State.FAILED if final else OutboundMessage.State.PENDING,
+        last_error=str(exc)[:2000],
+        send_after=timezone.now() + backoff,
+    )
+    if recorded and final and message.case_id:
         CaseEvent.objects.create(
             case_id=message.case_id,
-            type=EventType.OUTBOUND_SENT,
-            at=sent_at,
+            type=EventType.OUTBOUND_FAILED,
+            body=str(exc)[:500],
             target=f"outbound:{message.pk}",
             after={"channel": message.channel, "attempt": attempt},
         )
-    return "sent"
+    return "failed" if final else "retry"
+
+
+def _sent_event(message: OutboundMessage, sent_at: dt.datetime) -> dict:
+    return {
+        "type": EventType.OUTBOUND_SENT,
+        "at": sent_at,
+        "target": f"outbound:{message.pk}",
+        "after": {"channel": message.channel, "attempt": message.attempts},
+    }
+
+
+def _attempt_of(message: OutboundMessage):
+    """Only this attempt may record its outcome: a slow worker overtaken by a resend leaves the row to the resend."""
+    return OutboundMessage.objects.filter(
+        pk=message.pk,
+        attempts=message.attempts,
+        state__in=[OutboundMessage.State.SENDING, OutboundMessage.State.PENDING],
+    )
+
+
+class ClaimLost(Exception):
+    """A message of the group changed between reading and claiming it."""
+
+
+def lock_pending(message_ids: list[int], *, now: dt.datetime) -> list[OutboundMessage]:
+    """The pending, due messages among `message_ids` that no other worker holds, locked until the transaction ends
+    (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the transaction holds the one write lock)."""
+    due = OutboundMessage.objects.filter(
+        pk__in=message_ids, state=OutboundMessage.State.PENDING, send_after__lte=now
+    ).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    return list(due.select_related("customer"))
+
+
+def claim_group(messages: list[OutboundMessage], *, now: dt.datetime) -> list[OutboundMessage]:
+    """deliver()'s claim for a group: the messages turn from pending (and due) to "sending" in one conditional
+    update, their attempt counted. Every one must turn: one that did not was taken by someone else (ClaimLost)."""
+    claimed = OutboundMessage.objects.filter(
+        pk__in=[m.pk for m in messages], state=OutboundMessage.State.PENDING, send_after__lte=now
+    ).update(state=OutboundMessage.State.SENDING, send_after=now, attempts=F("attempts") + 1)
+    if claimed != len(messages):
+        raise ClaimLost(f"{len(messages) - claimed} of {len(messages)} messages were no longer pending")
+    for message in messages:
+        message.state, message.send_after, message.attempts = OutboundMessage.State.SENDING, now, message.attempts + 1
+    return messages
+
+
+def deliver_many(message_ids: list[int]) -> Counter:
+    """deliver() for a group of messages: claimed together, posted one by one, the successes recorded together.
+
+    The gateway still gets one request per message with its own Idempotency-Key, and a failure is recorded on its
+    own message as deliver() does. If the gateway is so slow that the group would outlast half the stale window,
+    the messages not yet posted go back to the queue (their attempt not counted) rather than wait to be taken for
+    dead and sent by another worker.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            messages = claim_group(lock_pending(message_ids, now=now), now=now)
+    except ClaimLost:
+        return Counter(deliver(message_id) for message_id in message_ids)
+    results: Counter = Counter(skipped=len(set(message_ids)) - len(messages))
+    posted: list[OutboundMessage] = []
+    try:
+        for index, message in enumerate(messages):
+            if timezone.now() - now > stale_sending_after() / 2:
+                results["requeued"] += _unclaim(messages[index:])
+                break
+            try:
+                get_backend(message.channel).send(message)
+            except Exception as exc:  # noqa: BLE001 - any backend failure is retried the same way
+                results[_record_failure(message, exc, mine=_attempt_of(message))] += 1
+            else:
+                posted.append(message)
+    finally:
+        # Whatever stopped the loop, the messages the gateway took are recorded as sent.
+        results.update(_record_sent(posted))
+    return +results
+
+
+def _record_sent(messages: list[OutboundMessage]) -> Counter:
+    """The messages the gateway took, recorded sent in one update per attempt number and one insert of events."""
+    results: Counter = Counter()
+    sent_at = timezone.now()
+    by_attempt: dict[int, list[OutboundMessage]] = {}
+    for message in messages:
+        by_attempt.setdefault(message.attempts, []).append(message)
+    recorded = []
+    for attempt, group in by_attempt.items():
+        mine = OutboundMessage.objects.filter(
+            pk__in=[m.pk for m in group],
+            attempts=attempt,
+            state__in=[OutboundMessage.State.SENDING, OutboundMessage.State.PENDING],
+        )
+        if mine.update(state=OutboundMessage.State.SENT, sent_at=sent_at, last_error="") == len(group):
+            recorded += group
+            continue
+        # A later attempt took over some of them (rare): find out which, one by one.
+        for message in group:
+            if OutboundMessage.objects.filter(pk=message.pk, attempts=attempt, sent_at=sent_at).exists():
+                recorded.append(message)
+            else:
+                logger.warning("outbound %s: attempt %s answered after a later attempt took over", message.pk, attempt)
+                results["superseded"] += 1
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case_id=message.case_id, **_sent_event(message, sent_at)) for message in recorded if message.case_id
+    )
+    results["sent"] += len(recorded)
+    return results
+
+
+def _unclaim(messages: list[OutboundMessage]) -> int:
+    """Put claimed messages that were not posted back in the queue, as if never claimed."""
+    released = 0
+    for message in messages:
+        released += _attempt_of(message).update(
+            state=OutboundMessage.State.PENDING, attempts=F("attempts") - 1, send_after=timezone.now()
+        )
+    return released
 
 
 def release_stale_sending(now: dt.datetime | None = None) -> int:

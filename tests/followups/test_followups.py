@@ -274,12 +274,13 @@ def test_a_dispatch_that_dies_halfway_leaves_nothing_behind_and_is_retried(close
     with time_machine.travel(WEDNESDAY_2PM, tick=False):
         case = closed_refund()
 
-    def die(**kwargs):
+    def die(*args, **kwargs):
         raise RuntimeError("worker lost")
 
     later = WEDNESDAY_2PM + dt.timedelta(days=2)
     with time_machine.travel(later, tick=False):
         monkeypatch.setattr(outbox, "queue_message", die)
+        monkeypatch.setattr(outbox, "queue_messages", die)
         assert sweep_followups() == {"retry": 1}
     # The coupon created before the crash was rolled back with everything else.
     assert not Coupon.objects.exists()
