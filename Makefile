@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py bench_followups --followups 10000 --workers 2
 	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset
 	$(BENCH_ENV) $(PY) manage.py bench_import
+	$(BENCH_ENV) $(PY) manage.py bench_live
 
 # Mutation testing of the modules that hold the store's rules and the claims ([tool.mutmut] in pyproject.toml):
 # slow, so not in CI; run it before resolving an issue that touches them. Prints the mutants no test killed.
