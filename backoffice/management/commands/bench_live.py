@@ -39,7 +39,7 @@ class Command(BaseCommand):
         user = self.bench_agent()
         customer, _ = Customer.objects.get_or_create(pdd_user_id="bench-live", defaults={"nickname": "bench-live"})
         case = casework.open_case(desk=Desk.AFTERSALES, kind=CaseKind.INQUIRY, customer=customer)
-        client = Client()
+        client = Client(SERVER_NAME="127.0.0.1")  # an allowed host without DEBUG
         client.force_login(user)
         live_url = reverse("case_live", args=[case.number])
         nav_url = reverse("aftersales:nav_counts")

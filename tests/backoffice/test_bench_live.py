@@ -1,0 +1,23 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(own_cache):
+    """Presence lives in the cache: the bench gets an empty one of its own."""
+
+
+@pytest.mark.django_db(transaction=True)  # the page's poller runs on its own thread and connection
+def test_the_live_bench_prints_delivery_and_idle_cost():
+    out = io.StringIO()
+
+    call_command("bench_live", agents=50, messages=2, requests=5, stdout=out)
+
+    text = out.getvalue()
+    assert re.search(r"^message delivery delay p95 s +[\d.]+  ≤2 s (ok|MISSED)$", text, re.MULTILINE)
+    assert re.search(r"^idle poll, case page queries +[\d.]+$", text, re.MULTILINE)
+    assert re.search(r"^50 idle agents: requests/s +58\.3$", text, re.MULTILINE)
+    assert re.search(r"^queries per agent per minute +[\d.]+$", text, re.MULTILINE)
