@@ -11,6 +11,7 @@ from backoffice.cases import services as casework
 from backoffice.cases.access import desk_access, desks_open_to
 from backoffice.cases.forms import AssignForm, NoteForm, PriorityForm, ReplyForm
 from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
+from backoffice.staff.roles import staff_display_name
 
 
 def common_context(request, case: Case, *, case_url: str) -> dict:
@@ -27,6 +28,9 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         )
         items = list(order.items.all())
     events = queues.one_entry_per_message(list(queues.timeline(case)))
+    # Logins the timeline records (who took or was given the case), said as names: the people already loaded.
+    people = [event.actor for event in events if event.actor_id] + ([case.assignee] if case.assignee_id else [])
+    staff_names = {person.get_username(): staff_display_name(person) for person in people}
     return {
         "case": case,
         "case_url": case_url,
@@ -37,6 +41,7 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         "items": items,
         "shipments": shipments,
         "events": events,
+        "staff_names": staff_names,
         "earlier_cases": [other for other in queues.earlier_cases(case) if other.desk in open_desks],
         "store": store,
         "reply_form": ReplyForm(),

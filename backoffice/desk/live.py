@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from backoffice.cases import presence, queues
 from backoffice.cases.access import VIEW, find_case_for
 from backoffice.models import CaseEvent
+from backoffice.staff.roles import staff_display_name
 
 
 def _last_event_id(case) -> int:
@@ -43,11 +44,13 @@ def case_live(request: HttpRequest, number: str) -> HttpResponse:
             new = queues.one_entry_per_message(
                 list(CaseEvent.objects.filter(case=case, id__gt=after).select_related("actor").order_by("at", "id"))
             )
+        names = {event.actor.get_username(): staff_display_name(event.actor) for event in new if event.actor_id}
         response = JsonResponse(
             {
                 "last": last,
                 "events": "".join(
-                    render_to_string("cases/event.html", {"event": event, "case": case}, request) for event in new
+                    render_to_string("cases/event.html", {"event": event, "case": case, "staff_names": names}, request)
+                    for event in new
                 ),
                 "customer_wrote": any(event.type == "message.customer" for event in new),
                 "presence": render_to_string("cases/presence.html", {"others": others}, request),

@@ -38,6 +38,12 @@ def yuan(fen):
 
 
 @register.filter
+def login_name(username, names):
+    """A login recorded on the timeline (agent1), said as the person's name (王小丽) when the page knows it."""
+    return (names or {}).get(username, username)
+
+
+@register.filter
 def staff_name(user):
     """Chinese order: family name first (王小丽); the username when no name is set."""
     return "" if user is None else staff_display_name(user)

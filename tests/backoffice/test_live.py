@@ -124,3 +124,13 @@ def test_nav_counts_answer_304_while_nothing_changed(agent, agent_client):
     changed = agent_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert first.status_code == 200 and again.status_code == 304 and changed.status_code == 200
+
+
+def test_the_timeline_names_who_took_the_case_not_their_login(agent, agent_client):
+    case = CaseFactory()
+    casework.claim_case(case=case, agent=agent)
+
+    page = agent_client.get(reverse("aftersales:case", args=[case.number])).text
+
+    assert "→ 王小丽</li>" in page
+    assert "→ agent</li>" not in page
