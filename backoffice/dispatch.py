@@ -30,9 +30,9 @@ def enqueue(name: str, *args) -> bool:
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return False
-    task = task_named(name)
     try:
-        task.delay(*args)
+        # No retries: the row is the record and the sweep sends it; a web request must not wait on a dead broker.
+        task_named(name).apply_async(args, retry=False)
     except Exception:  # noqa: BLE001 - any broker error means the same: leave it to the sweep
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("broker unavailable; %s%s waits for the sweep", name, args)

@@ -560,28 +560,30 @@ def reply_to_customer(
     if not body:
         raise DomainError(_("Write a reply first."))
     now = timezone.now()
-    overlap = None
-    if seen_event is not None:
-        overlap = (
-            CaseEvent.objects.filter(case=case, id__gt=seen_event, type=EventType.REPLY)
-            .exclude(actor=actor)
-            .select_related("actor")
-            .order_by("-id")
-            .first()
-        )
-    if overlap is not None and not confirm_overlap:
-        raise ReplyOverlap(
-            _(
-                "%(name)s replied to the customer meanwhile (%(time)s): “%(text)s”. Your reply was not sent; it is "
-                "still in the box. Tick “send anyway” to send it too."
-            )
-            % {
-                "name": staff_display_name(overlap.actor) if overlap.actor else _("System"),
-                "time": timezone.localtime(overlap.at).strftime("%H:%M:%S"),
-                "text": Truncator(overlap.body).chars(80),
-            }
-        )
     with transaction.atomic():
+        # Two agents sending at once: the case row is locked, so the second sees the first's reply here.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        overlap = None
+        if seen_event is not None:
+            overlap = (
+                CaseEvent.objects.filter(case=case, id__gt=seen_event, type=EventType.REPLY)
+                .exclude(actor=actor)
+                .select_related("actor")
+                .order_by("-id")
+                .first()
+            )
+        if overlap is not None and not confirm_overlap:
+            raise ReplyOverlap(
+                _(
+                    "%(name)s replied to the customer meanwhile (%(time)s): “%(text)s”. Your reply was not sent; it is "
+                    "still in the box. Tick “send anyway” to send it too."
+                )
+                % {
+                    "name": staff_display_name(overlap.actor) if overlap.actor else _("System"),
+                    "time": timezone.localtime(overlap.at).strftime("%H:%M:%S"),
+                    "text": Truncator(overlap.body).chars(80),
+                }
+            )
         warned = screening.screen_reply(body, confirmed=confirm_warnings)
         if warned:
             record_event(

@@ -58,7 +58,9 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
 
 def _counts_etag(request: HttpRequest, *, desk: DeskDeclaration) -> str:
     """Counts change with a case's event (opened, claimed, closed …) or, for "due soon" and "overdue", with the clock:
-    the newest event id and the minute, per person, desk and language."""
+    the newest event id and the minute, per person, desk and language. The desk's role check comes first: a person
+    without it gets the refusal, never a 304 or a tag."""
+    require_desk(request.user, desk.name, WORK)
     newest = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     minute = int(timezone.now().timestamp() // 60)
     return f"{desk.name}-{request.user.pk}-{newest}-{minute}-{translation.get_language()}"
@@ -119,6 +121,9 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
         if action == "reply" and request.htmx:
             # A refused reply stays in the box; after someone else's reply the box offers "send anyway".
             kept = {"reply_body": request.POST.get("body", ""), "reply_overlap": isinstance(error, ReplyOverlap)}
+            if kept["reply_overlap"]:
+                # "Send anyway" confirms what the agent saw when refused, not the redrawn page's newest entry.
+                kept["reply_seen_event"] = request.POST.get("seen_event", "")
     if request.htmx:
         fresh = get_case_for(request.user, desk.name, number, VIEW)
         return casepage.refreshed_panel(request, "desk/case.html", case_context(request, desk, fresh, **(kept or {})))

@@ -1,12 +1,13 @@
 """Supervisors' pages for follow-ups and the outbox: campaign results, and the messages that failed with a retry."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -89,7 +90,8 @@ def retry_message(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("That message is no longer failed; nothing to retry."))
         return redirect(_back(request))
     # Sent now, so the supervisor sees what happened (a worker that took it first is fine: the claim is one).
-    outbox.deliver(message.pk)
+    with translation.override(settings.LANGUAGE_CODE):  # what the row records is in the store's language
+        outbox.deliver(message.pk)
     message.refresh_from_db()
     customer = message.customer.nickname if message.customer_id else "—"
     if message.state == OutboundMessage.State.SENT:

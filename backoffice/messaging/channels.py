@@ -6,12 +6,18 @@ which received a message whose answer was lost can drop the repeat.
 """
 
 import logging
+import re
 
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
+
+
+def _detail(exc: Exception) -> str:
+    """The technical reason without the gateway's address: the text goes on case timelines every agent reads."""
+    return re.sub(r"(https?://\S+|url: \S+|host='[^']*'|port=\d+)", "…", str(exc))[:300]
 
 
 class GatewayError(Exception):
@@ -53,9 +59,11 @@ class HttpGatewayBackend:
         try:
             response = self._post(message, key)
         except requests.Timeout as exc:
-            raise GatewayError(_("The gateway did not answer in time (%(detail)s).") % {"detail": exc}) from exc
+            raise GatewayError(
+                _("The gateway did not answer in time (%(detail)s).") % {"detail": _detail(exc)}
+            ) from exc
         except requests.RequestException as exc:
-            raise GatewayError(_("The gateway could not be reached (%(detail)s).") % {"detail": exc}) from exc
+            raise GatewayError(_("The gateway could not be reached (%(detail)s).") % {"detail": _detail(exc)}) from exc
         if response.status_code >= 300:
             raise GatewayError(
                 _("The gateway refused the message (HTTP %(status)s): %(text)s")

@@ -52,13 +52,19 @@
     if (!list) return;
     // The panel was drawn again meanwhile (an action): its timeline is newer than this answer; ask again.
     if (list.getAttribute("data-last-event") !== askedAfter) return;
-    if (data.events && data.last > parseInt(askedAfter, 10)) {
-      list.insertAdjacentHTML("beforeend", data.events);
-      list.setAttribute("data-last-event", String(data.last));
-      var seen = document.getElementById("reply-seen-event");
-      if (seen) seen.value = String(data.last);
-      if (data.customer_wrote) customerWrote();
+    // Entries already shown are skipped (a poll sends the last few seconds again: see backoffice/desk/live.py).
+    var added = false;
+    for (var i = 0; i < data.events.length; i++) {
+      var entry = data.events[i];
+      if (list.querySelector('[data-event-id="' + entry.id + '"]')) continue;
+      list.insertAdjacentHTML("beforeend", entry.html);
+      added = true;
     }
+    if (data.last > parseInt(askedAfter, 10)) list.setAttribute("data-last-event", String(data.last));
+    // While "send anyway" is offered, the reply keeps the point the agent saw when it was refused.
+    var seen = document.getElementById("reply-seen-event");
+    if (added && seen && !document.querySelector("[data-testid=confirm-overlap]")) seen.value = String(data.last);
+    if (added && data.customer_wrote) customerWrote();
     var bar = document.getElementById("presence");
     if (bar && bar.innerHTML !== data.presence) bar.innerHTML = data.presence;
   }
@@ -103,5 +109,9 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     if (timeline()) schedule(0);
+  });
+  // The case panel was drawn again (an action): its presence bar is empty, so the next answer must not be a 304.
+  document.body && document.body.addEventListener("htmx:afterSwap", function () {
+    etag = null;
   });
 })();

@@ -48,6 +48,7 @@ CASE_URLS = {
     "surveys:callback_action": (Desk.CALLBACK, "POST"),
     "case_by_number": (None, "GET"),
     "case_phrases": (None, "GET"),
+    "case_live": (None, "GET"),
 }
 
 # Every action name any desk has, the pseudo-actions of the access declaration, and names no desk has.
@@ -230,6 +231,7 @@ def test_the_desks_people_open_its_case_page_and_find_it_by_number(people, cases
     assert client.get(reverse(view, args=[number])).status_code == 200
     assert client.get(reverse("case_by_number", args=[number]))["Location"] == reverse(view, args=[number])
     assert client.get(reverse("case_phrases", args=[number])).status_code == 200
+    assert client.get(reverse("case_live", args=[number])).status_code == 200
 
 
 @pytest.mark.parametrize(

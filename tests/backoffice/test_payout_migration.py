@@ -20,6 +20,13 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def migrate_to_latest():
+    """Every app back at its newest migration, as the rest of the suite expects the database."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_payouts_written_before_the_move_are_the_same_rows_after_it():
     case = CaseFactory()
@@ -32,7 +39,7 @@ def test_payouts_written_before_the_move_are_the_same_rows_after_it():
             case_id=case.pk, order_id=case.order_id, kind="refund", amount_fen=1250, state="succeeded"
         )
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
 
     moved = Payout.objects.get(pk=old.pk)
     assert (moved.case_id, moved.order_id, moved.kind, moved.amount_fen, moved.state) == (
@@ -54,5 +61,5 @@ def test_payouts_written_before_the_move_are_the_same_rows_after_it():
         old_ct.refresh_from_db()
         assert old_ct.app_label == "aftersales"
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
     assert Payout.objects.filter(pk=old.pk).exists()

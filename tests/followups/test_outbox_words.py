@@ -50,7 +50,8 @@ def test_a_retry_the_gateway_refuses_says_why_and_when_it_is_tried_again(
     (said,) = list(get_messages(response.wsgi_request))
     failed.refresh_from_db()
     assert said.level_tag == "warning"
-    assert str(said).startswith("Not sent to 小王: The gateway refused the message (HTTP 503)")
+    # The reason is recorded in the store's language (Chinese), whoever pressed retry.
+    assert str(said).startswith("Not sent to 小王: 网关拒绝了这条消息（HTTP 503）")
     assert "It is tried again by itself at" in str(said)
     assert (failed.state, failed.attempts) == (OutboundMessage.State.PENDING, 1)
     assert len(refusing_gateway.requests) == 1
