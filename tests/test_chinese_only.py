@@ -68,7 +68,7 @@ class VisibleText(HTMLParser):
     """The text a person sees or hears on the page: text outside script/style/template, and spoken attributes; not
     keys, code, or text in another language."""
 
-    HIDDEN = {"script", "style", "template", "noscript", "svg", "kbd", "code", "samp"}
+    HIDDEN = {"script", "style", "template", "noscript", "kbd", "code", "samp"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self):
@@ -148,15 +148,20 @@ def _data_words() -> set[str]:
 @pytest.mark.django_db
 def test_no_page_in_chinese_shows_english_or_raw_codes(world):  # noqa: F811
     data_words = _data_words()
-    problems = {}
+    problems, checked = {}, 0
     for name, url, allowed in _urls(world):
-        role = next((r for r in (AGENT, SUPERVISOR, STORE_ADMIN, NO_ROLE, ANONYMOUS) if r in allowed), None)
+        # Public pages as the public sees them (the login page redirects people already logged in).
+        order = (ANONYMOUS, AGENT, SUPERVISOR, STORE_ADMIN) if ANONYMOUS in allowed else (AGENT, SUPERVISOR, STORE_ADMIN)
+        role = next((r for r in order if r in allowed), None)
         if role is None or name in ("logout", "set_language", "healthz"):
             continue
         response = world["clients"][role].get(url, follow=True)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        checked += 1
         words = latin_words(response.text, data_words)
         if words:
             problems[f"{name} ({role})"] = sorted(words)
     assert problems == {}
+    # Every desk, supervisor, quality, import and admin page (the walk opens about 70): none may drop out silently.
+    assert checked >= 60, checked
