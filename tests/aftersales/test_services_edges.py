@@ -1,0 +1,300 @@
+"""The after-sales rules at their edges: each refusal by its exact message, amounts at the boundaries, the timeline
+notes the system writes, and what a resolution leaves on the case.
+
+Mutation testing of aftersales/services.py (`make mutate MUTANTS='aftersales.services.*'`) showed these untested.
+"""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone, translation
+
+from aftersales import services
+from aftersales.models import Payout
+from backoffice import casework
+from backoffice.errors import DomainError
+from backoffice.models import Case, CaseEvent, CaseKind, Desk, EventType, Order, OutboundMessage, Status
+from tests.factories import CaseFactory, shanghai
+
+
+@pytest.fixture(autouse=True)
+def _english_at_night():
+    """Refusals read in English; applications arrive out of hours, so no A4 promise joins the messages."""
+    with translation.override("en"), time_machine.travel(shanghai(2026, 11, 24, 2, 0), tick=True):
+        yield
+
+
+def refused(message: str):
+    return pytest.raises(DomainError, match=f"^{message}$")
+
+
+def status_notes(case) -> list[str]:
+    return list(
+        CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).order_by("pk").values_list("body", flat=True)
+    )
+
+
+# --- amounts ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_zero_amount_is_refused_by_its_message(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    with refused(r"The amount must be more than ¥0\.00\."):
+        services.approve_refund(case=case, actor=agent, amount_fen=0)
+
+
+def test_one_fen_can_be_refunded(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    services.approve_refund(case=case, actor=agent, amount_fen=1)
+    assert Payout.objects.get(case=case).amount_fen == 1
+    assert Case.objects.get(pk=case.pk).resolved_amount_fen == 1
+    assert services.refundable_fen(order) == 5989
+
+
+def test_more_than_is_refundable_is_refused_with_both_amounts(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    with refused(r"The amount ¥59\.91 is more than the ¥59\.90 still refundable on this order\."):
+        services.approve_refund(case=case, actor=agent, amount_fen=5991)
+
+
+def test_a_case_without_an_order_pays_nothing_out(db, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=None, amount_fen=1000)
+    with refused(r"This case has no order, so no money can be paid out\."):
+        services.approve_refund(case=case, actor=agent)
+    assert not Payout.objects.exists()
+
+
+def test_what_is_refundable_counts_every_payout_and_never_goes_below_zero(order, agent):
+    first = services.open_application(kind=CaseKind.COMPENSATION, order=order)
+    services.compensate(case=first, actor=agent, amount_fen=990)
+    assert services.refundable_fen(order) == 5000
+    Payout.objects.create(case=first, order=order, kind=Payout.Kind.REFUND, amount_fen=6000)
+    assert services.refundable_fen(order) == 0
+
+
+# --- refusals --------------------------------------------------------------------------------------------------------
+
+
+def test_only_refund_and_return_cases_are_refunded(order, agent):
+    case = services.open_application(kind=CaseKind.EXCHANGE, order=order)
+    with refused(r"Only refund and return cases can be refunded\."):
+        services.approve_refund(case=case, actor=agent, amount_fen=100)
+
+
+def test_a_resolved_case_is_refused_until_reopened(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1000)  # A5 refunds it
+    with refused(r"This case is already resolved or closed\. Reopen it first\."):
+        services.reship(case=case, actor=agent)
+
+
+def test_a_rejection_needs_a_reason(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    with refused(r"Give the customer a reason for the rejection\."):
+        services.reject_application(case=case, actor=agent, reason=" \n")
+
+
+def test_only_returns_and_exchanges_have_a_return_approved(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    with refused(r"Only return and exchange cases can have a return approved\."):
+        services.approve_return(case=case, actor=agent)
+
+
+def test_a_return_is_approved_once(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    services.approve_return(case=case, actor=agent)
+    with refused(r"The return was already approved\."):
+        services.approve_return(case=case, actor=agent)
+
+
+def test_a_return_is_received_only_after_approval(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    with refused(r"Approve the return before marking it received\."):
+        services.mark_return_received(case=case, actor=agent)
+
+
+def test_a_reship_needs_its_order(db, agent):
+    case = services.open_application(kind=CaseKind.RESHIP, order=None)
+    with refused(r"A reship needs the order it replaces\."):
+        services.reship(case=case, actor=agent)
+
+
+def test_closing_an_open_case_needs_a_reason(order, agent):
+    case = services.open_application(kind=CaseKind.INQUIRY, order=order)
+    with refused(r"Say why you close a case that was not resolved\."):
+        services.close_case(case=case, actor=agent, note="  ")
+
+
+def test_a_resolved_case_closes_without_a_note(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1000)  # A5 refunds it
+    services.close_case(case=case, actor=agent)
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+
+
+def test_a_reopened_case_carries_the_reason_given_or_none(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1000)  # A5 refunds it
+    services.reopen_case(case=case, actor=agent, note="客户反馈未到账")
+    services.close_case(case=case, actor=agent, note="已核实到账")
+    services.reopen_case(case=case, actor=agent)
+    assert status_notes(case)[-3:] == ["客户反馈未到账", "已核实到账", ""]
+    assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+
+
+def test_only_review_cases_track_a_revised_review(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    with refused(r"Only review cases track a revised review\."):
+        services.record_review_outcome(case=case, actor=agent, revised=True)
+
+
+def test_a_payout_of_another_case_is_not_marked(order, make_order, agent):
+    refunded = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1000)
+    other = services.open_application(kind=CaseKind.REFUND, order=make_order(), amount_fen=5990)
+    payout = Payout.objects.get(case=refunded)
+    with refused(r"That payout is not on this case\."):
+        services.mark_payout(case=other, payout_id=payout.pk, succeeded=True, actor=agent)
+    assert Payout.objects.get(pk=payout.pk).state == Payout.State.REQUESTED
+
+
+def test_a_payout_is_marked_once(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1000)
+    payout = Payout.objects.get(case=case)
+    assert services.mark_payout(case=case, payout_id=payout.pk, succeeded=False, actor=agent).state == "failed"
+    with refused(r"This payout was already confirmed\. Reload the case\."):
+        services.mark_payout(case=case, payout_id=payout.pk, succeeded=True, actor=agent)
+    assert Payout.objects.get(pk=payout.pk).state == Payout.State.FAILED
+
+
+def test_an_agent_marks_the_payout_named_not_the_first_on_the_case(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    services.approve_refund(case=case, actor=agent, amount_fen=1000)  # resolves the case with ¥10.00 requested
+    first = Payout.objects.get(case=case)
+    second = Payout.objects.create(case=case, order=order, kind=Payout.Kind.REFUND, amount_fen=500)
+
+    assert services.mark_payout(case=case, payout_id=second.pk, succeeded=True, actor=agent) == second
+    assert Payout.objects.get(pk=first.pk).state == Payout.State.REQUESTED
+    assert Payout.objects.get(pk=second.pk).state == Payout.State.SUCCEEDED
+
+
+def test_refunds_on_the_way_are_this_cases_requested_refunds_only(order, make_order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    services.approve_refund(case=case, actor=agent, amount_fen=1000)
+    waiting = Payout.objects.get(case=case)
+    arrived = Payout.objects.create(case=case, order=order, kind=Payout.Kind.REFUND, amount_fen=100)
+    services.confirm_payout(payout=arrived, succeeded=True)
+    Payout.objects.create(case=case, order=order, kind=Payout.Kind.COMPENSATION, amount_fen=200)
+    elsewhere = services.open_application(kind=CaseKind.REFUND, order=make_order(), amount_fen=1000)
+    assert Payout.objects.filter(case=elsewhere, state=Payout.State.REQUESTED).exists()
+
+    assert services.refunds_on_the_way(case) == [waiting]
+
+
+# --- what the system writes on the timeline --------------------------------------------------------------------------
+
+
+def test_the_automatic_refund_says_why_on_the_timeline(order):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1999)
+    approval = CaseEvent.objects.get(case=case, type=EventType.REFUND_APPROVED)
+    assert approval.body == "A5: under the threshold." and approval.after == {"amount_fen": 1999}
+
+
+def test_the_small_defect_compensation_says_why_on_the_timeline(order):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990, small_defect=True)
+    event = CaseEvent.objects.get(case=case, type=EventType.COMPENSATED)
+    assert event.body == "A5: small defect, no return wanted." and event.after == {"amount_fen": 500}
+    assert Payout.objects.get(case=case).kind == Payout.Kind.COMPENSATION
+
+
+def test_an_approved_return_waits_for_the_parcel_on_the_timeline(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    services.approve_return(case=case, actor=agent)
+    assert status_notes(case)[-1] == "Waiting for the returned parcel."
+    assert Case.objects.get(pk=case.pk).status == Status.WAITING
+
+
+def test_a_received_return_refunds_the_amount_given_and_says_it(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    services.approve_return(case=case, actor=agent)
+    services.mark_return_received(case=case, actor=agent, amount_fen=4000)
+    assert Payout.objects.get(case=case).amount_fen == 4000
+    message = OutboundMessage.objects.get(case=case, template_key="return_received")
+    assert "¥40.00" in message.body and "¥59.90" not in message.body
+    assert CaseEvent.objects.filter(case=case, type=EventType.RETURN_RECEIVED, actor=agent).count() == 1
+    assert Order.objects.get(pk=order.pk).status != Order.Status.REFUNDED  # ¥19.90 is still refundable
+
+
+# --- A9: settled cases close by themselves ---------------------------------------------------------------------------
+
+QUIET = dt.timedelta(hours=48)  # the store's settled_close_hours
+
+
+def resolved_case(*, logistics: bool = False, **fields) -> Case:
+    """A resolved case with no payout, resolved and last touched two days and a minute ago unless told otherwise."""
+    long_ago = timezone.now() - QUIET - dt.timedelta(minutes=1)
+    fields = {"resolved_at": long_ago, "updated_at": long_ago, **fields}
+    case = CaseFactory(status=Status.RESOLVED, logistics=logistics, **fields)
+    Case.objects.filter(pk=case.pk).update(**fields)  # the factory's own save sets updated_at
+    return Case.objects.get(pk=case.pk)
+
+
+def test_only_after_sales_cases_resolved_and_untouched_for_the_quiet_period_are_settled(db):
+    now = timezone.now()
+    settled = resolved_case()
+    at_the_edge = resolved_case(resolved_at=now - QUIET, updated_at=now - QUIET)
+    resolved_lately = resolved_case(resolved_at=now - QUIET + dt.timedelta(seconds=1))
+    touched_lately = resolved_case(updated_at=now - QUIET + dt.timedelta(seconds=1))
+    logistics = resolved_case(logistics=True)
+
+    found = set(services.settled_cases(now=now))
+
+    assert settled in found and at_the_edge in found
+    assert not found & {resolved_lately, touched_lately, logistics}
+    assert logistics.desk == Desk.LOGISTICS
+
+
+def test_a_settled_case_closes_with_a_note_saying_why(db):
+    case = resolved_case()
+
+    assert services.close_settled_cases() == 1
+
+    closing = CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk")
+    assert closing.actor is None and closing.after == {"status": Status.CLOSED}
+    assert closing.body == "Settled and quiet for 48 hours: closed automatically."
+
+
+def test_a_case_someone_moved_meanwhile_is_skipped_and_the_rest_still_close(db, monkeypatch):
+    first = resolved_case(resolved_at=timezone.now() - QUIET - dt.timedelta(hours=2))
+    second = resolved_case()
+    real = casework.transition_case
+
+    def rival_reopens_the_first(*, case, **kwargs):
+        if case.pk == first.pk:
+            Case.objects.filter(pk=first.pk).update(status=Status.IN_PROGRESS)
+        return real(case=case, **kwargs)
+
+    monkeypatch.setattr(services.casework, "transition_case", rival_reopens_the_first)
+
+    assert services.close_settled_cases() == 1
+    assert Case.objects.get(pk=first.pk).status == Status.IN_PROGRESS
+    assert Case.objects.get(pk=second.pk).status == Status.CLOSED
+
+
+def test_one_run_closes_at_most_500_settled_cases(db):
+    long_ago = timezone.now() - QUIET - dt.timedelta(minutes=1)
+    template = resolved_case()
+    Case.objects.bulk_create(
+        Case(
+            number=f"AS-20261120-{9000 + n}",
+            desk=Desk.AFTERSALES,
+            kind=CaseKind.REFUND,
+            status=Status.RESOLVED,
+            customer_id=template.customer_id,
+            order_id=template.order_id,
+            created_at=long_ago,
+            resolved_at=long_ago,
+            updated_at=long_ago,
+        )
+        for n in range(500)
+    )
+
+    assert services.close_settled_cases() == 500
+    assert Case.objects.filter(status=Status.RESOLVED).count() == 1
