@@ -298,3 +298,29 @@ def test_one_run_closes_at_most_500_settled_cases(db):
 
     assert services.close_settled_cases() == 500
     assert Case.objects.filter(status=Status.RESOLVED).count() == 1
+
+
+# --- the resolution buttons ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "handled", "buttons"),
+    [
+        (CaseKind.REFUND, False, ["approve_refund", "compensate", "reship", "reject"]),
+        (CaseKind.RETURN, False, ["approve_return", "compensate", "reship", "reject"]),
+        (CaseKind.RETURN, True, ["return_received", "compensate", "reship", "reject"]),
+        (CaseKind.EXCHANGE, False, ["approve_return", "exchange", "reject"]),
+        (CaseKind.EXCHANGE, True, ["return_received", "reject"]),
+        (CaseKind.COMPENSATION, False, ["compensate", "reship", "reject"]),
+        (CaseKind.RESHIP, False, ["compensate", "reship", "reject"]),
+        (CaseKind.REVIEW, False, ["compensate", "reship"]),
+        (CaseKind.INQUIRY, False, []),
+    ],
+)
+def test_each_kind_offers_its_resolutions(kind, handled, buttons):
+    case = Case(kind=kind, status=Status.IN_PROGRESS, handled_at=timezone.now() if handled else None)
+    assert services.available_resolutions(case) == buttons
+
+
+def test_a_resolved_case_offers_no_resolution():
+    assert services.available_resolutions(Case(kind=CaseKind.REFUND, status=Status.RESOLVED)) == []

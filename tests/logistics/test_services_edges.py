@@ -11,11 +11,29 @@ import time_machine
 from django.utils import timezone, translation
 
 from aftersales.models import Payout
+from backoffice import casework
 from backoffice.errors import DomainError
-from backoffice.models import Case, CaseEvent, CaseKind, EventType, Reason, Status
+from backoffice.models import (
+    Campaign,
+    Case,
+    CaseEvent,
+    CaseKind,
+    EventType,
+    MessageTemplate,
+    Order,
+    OutboundMessage,
+    Reason,
+    ResponseWait,
+    Shipment,
+    Status,
+    StoreSettings,
+    TrackingEvent,
+    Trigger,
+)
 from logistics import services
-from logistics.models import OutOfStockOffer, Problem
-from tests.factories import AgentFactory, SkuFactory, make_order
+from logistics.models import CourierContact, OutOfStockOffer, Problem
+from logistics.tracking import TrackEvent
+from tests.factories import AgentFactory, CaseFactory, SkuFactory, make_order
 
 from .conftest import HOUR, MINUTE, NOW
 
@@ -49,6 +67,115 @@ def stock_case(ticking, sweep):
     order = make_order(paid_at=NOW - 3 * HOUR, skus=[SkuFactory(stock=0, price_fen=3990)])
     sweep()
     return Problem.objects.get(order=order).case
+
+
+# --- telling the customer -------------------------------------------------------------------------------------------
+
+
+def test_a_notice_answers_the_customer_and_starts_the_case(stalled_case, worker, clock):
+    casework.record_customer_message(case=stalled_case, body="怎么还没到", at=NOW - HOUR)
+    clock.move_to(NOW + MINUTE)
+
+    message = services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+
+    assert message.template_key == "delay_apology" and message.case == stalled_case
+    wait = ResponseWait.objects.get(case=stalled_case)
+    assert wait.answered_by == worker and wait.answer == "message" and wait.answered_at == NOW + MINUTE
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.status == Status.IN_PROGRESS and case.updated_at == NOW + MINUTE
+    started = CaseEvent.objects.get(case=stalled_case, type=EventType.CASE_STATUS)
+    assert started.actor == worker and started.after == {"status": Status.IN_PROGRESS}
+
+
+def test_a_notice_can_name_the_wait_and_the_coupon_the_store_offers(stalled_case, worker):
+    MessageTemplate.objects.filter(key="delay_apology").update(body="再等 {wait_days} 天，送 {coupon} 券")
+    StoreSettings.objects.update(out_of_stock_wait_days=4)
+
+    message = services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+
+    assert message.body == "再等 4 天，送 ¥5.00 券"
+
+
+def test_without_a_coupon_campaign_a_notice_names_no_coupon(stalled_case, worker):
+    MessageTemplate.objects.filter(key="delay_apology").update(body="送 {coupon} 券")
+    Campaign.objects.filter(trigger=Trigger.OUT_OF_STOCK_WAIT).update(active=False)
+
+    message = services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+
+    assert message.body == "送  券"
+
+
+def test_a_notice_is_refused_by_its_message(stalled_case, worker):
+    with refused(r"This message does not fit this problem\."):
+        services.notify_customer(case=stalled_case, actor=worker, template_key=services.OUT_OF_STOCK_OFFER)
+    MessageTemplate.objects.filter(key="delay_apology").update(active=False)
+    with refused(r"That message template is switched off or missing; ask the store admin\."):
+        services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+    services.notify_customer(case=stalled_case, actor=worker, template_key=services.STALLED_NOTICE)
+    with refused(r"The customer already got this message today\."):
+        services.notify_customer(case=stalled_case, actor=worker, template_key=services.STALLED_NOTICE)
+    Case.objects.filter(pk=stalled_case.pk).update(customer=None)
+    stalled_case.customer = None
+    with refused(r"This case has no customer to tell\."):
+        services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+
+
+# --- out of stock: the offer -----------------------------------------------------------------------------------------
+
+
+def test_the_offer_is_on_the_timeline_and_answers_the_customer(stock_case, worker):
+    casework.record_customer_message(case=stock_case, body="什么时候发货", at=timezone.now())
+
+    offer = services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+
+    offer = OutOfStockOffer.objects.get(pk=offer.pk)
+    assert offer.case == stock_case and offer.order == stock_case.order and offer.offered_by == worker
+    assert (offer.wait_days, offer.coupon_fen) == (3, 500)
+    message = OutboundMessage.objects.get(case=stock_case, template_key="out_of_stock_offer")
+    assert message.idempotency_key == f"L3:{stock_case.pk}:{offer.pk}" and "3 天" in message.body
+    event = CaseEvent.objects.get(case=stock_case, target=f"stock_offer:{offer.pk}")
+    assert event.actor == worker and event.type == EventType.CASE_UPDATED and event.at == offer.offered_at
+    assert event.body == "Offered: wait 3 days with a ¥5.00 coupon, or a refund."
+    assert event.after == {"logistics": "stock_offer", "wait_days": 3, "coupon_fen": 500}
+    wait = ResponseWait.objects.get(case=stock_case)
+    assert wait.answered_by == worker and wait.answer == "message" and wait.answered_at == offer.offered_at
+    waiting = CaseEvent.objects.filter(case=stock_case, type=EventType.CASE_STATUS).latest("pk")
+    assert waiting.actor == worker and waiting.after == {"status": Status.WAITING}
+    assert waiting.body == "Waiting for the customer's choice."
+
+
+def test_the_offer_follows_the_stores_wait_and_the_campaigns_coupon(stock_case, worker):
+    StoreSettings.objects.update(out_of_stock_wait_days=5)
+    Campaign.objects.filter(trigger=Trigger.OUT_OF_STOCK_WAIT).update(coupon_value_fen=800)
+
+    offer = services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+
+    assert (offer.wait_days, offer.coupon_fen) == (5, 800)
+    message = OutboundMessage.objects.get(case=stock_case, template_key="out_of_stock_offer")
+    assert "5 天" in message.body and "¥8.00" in message.body
+
+
+def test_the_offer_is_refused_by_its_message(stock_case, stalled_case, worker):
+    with refused(r"Only out-of-stock cases make this offer\."):
+        services.offer_out_of_stock_choice(case=stalled_case, actor=worker)
+    Campaign.objects.filter(trigger=Trigger.OUT_OF_STOCK_WAIT).update(active=False)
+    with refused(
+        r"No out-of-stock coupon campaign \(L3\) is active, so no coupon can be promised; ask the store admin\."
+    ):
+        services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    Campaign.objects.filter(trigger=Trigger.OUT_OF_STOCK_WAIT).update(active=True)
+    MessageTemplate.objects.filter(key="out_of_stock_offer").update(active=False)
+    with refused(r"The out-of-stock message template is switched off or missing; ask the store admin\."):
+        services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    assert not OutOfStockOffer.objects.exists()
+    MessageTemplate.objects.filter(key="out_of_stock_offer").update(active=True)
+    services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    with refused(r"An offer is already waiting for the customer's answer\."):
+        services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    Order.objects.filter(pk=stock_case.order_id).update(status=Order.Status.SHIPPED)
+    stock_case.order.refresh_from_db()
+    with refused(r"The order is no longer awaiting shipment\."):
+        services.offer_out_of_stock_choice(case=stock_case, actor=worker)
 
 
 # --- out of stock: waiting ------------------------------------------------------------------------------------------
@@ -205,6 +332,16 @@ def test_a_tracking_update_is_on_the_timeline_and_returned(stalled_case, worker)
     assert Case.objects.get(pk=stalled_case.pk).updated_at == NOW
 
 
+def test_the_tracking_event_returned_is_the_one_just_recorded(stalled_case, worker):
+    earlier = track(stalled_case, worker, at=NOW - 2 * HOUR)
+    later = track(stalled_case, worker, at=NOW - HOUR)
+    same_time = track(stalled_case, worker, at=NOW - HOUR, state="out_for_delivery")
+
+    assert (earlier.at, earlier.state) == (NOW - 2 * HOUR, "in_transit")
+    assert (later.at, later.state) == (NOW - HOUR, "in_transit")
+    assert (same_time.at, same_time.state) == (NOW - HOUR, "out_for_delivery")
+
+
 def test_a_tracking_update_may_be_up_to_five_minutes_ahead(stalled_case, worker, clock):
     track(stalled_case, worker, at=NOW + 5 * MINUTE)
     with refused(r"A tracking event cannot be in the future\."):
@@ -232,6 +369,88 @@ def test_a_tracking_update_is_refused_by_its_message(stalled_case, worker):
         track(stalled_case, worker, at=NOW - HOUR, description="again")
 
 
+# --- the courier (L5) -----------------------------------------------------------------------------------------------
+
+
+def test_a_courier_contact_with_a_next_check_is_recorded_and_becomes_the_deadline(stalled_case, worker):
+    check = NOW + 6 * HOUR
+    shipment = stalled_case.order.shipments.get()
+
+    record = services.contact_courier(
+        case=stalled_case, actor=worker, contact=" 95311 客服 ", result=" 已催件 ", next_check_at=check
+    )
+
+    assert record.case == stalled_case and record.shipment == shipment and record.courier == shipment.courier
+    assert record.channel == "phone" and record.contact == "95311 客服" and record.result == "已催件"
+    assert record.next_check_at == check and record.actor == worker and record.at == NOW
+    event = CaseEvent.objects.get(case=stalled_case, target=f"courier_contact:{record.pk}")
+    assert event.actor == worker and event.type == EventType.CASE_UPDATED and event.at == NOW
+    assert (
+        event.body
+        == f"Courier contacted: {shipment.courier.name}, 95311 客服 (Phone) — 已催件 · check again 11-25 21:00"
+    )
+    assert event.after == {
+        "logistics": "courier_contacted",
+        "courier": shipment.courier.code,
+        "contact": "95311 客服",
+        "next_check_at": check.isoformat(),
+    }
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.resolve_due == check and case.due_at == check and case.updated_at == NOW
+    assert case.status == Status.IN_PROGRESS
+    started = CaseEvent.objects.get(case=stalled_case, type=EventType.CASE_STATUS)
+    assert started.actor == worker and started.after == {"status": Status.IN_PROGRESS}
+
+
+def test_a_courier_contact_without_a_next_check_keeps_the_deadline(stalled_case, worker, clock):
+    due = stalled_case.resolve_due
+    clock.move_to(NOW + MINUTE)
+
+    record = services.contact_courier(
+        case=stalled_case, actor=worker, contact="网点" * 50, result="催" * 600, channel="outlet"
+    )
+
+    assert record.channel == "outlet" and record.contact == "网点" * 40 and record.result == "催" * 500
+    event = CaseEvent.objects.get(case=stalled_case, target=f"courier_contact:{record.pk}")
+    assert event.body.endswith("(Local outlet) — " + "催" * 500) and event.after["next_check_at"] is None
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.resolve_due == due and case.updated_at == NOW + MINUTE
+
+
+def test_a_courier_contact_is_refused_by_its_message(stalled_case, worker):
+    with refused(r"Say who you contacted and what came of it\."):
+        services.contact_courier(case=stalled_case, actor=worker, contact="网点", result=" ")
+    with refused(r"The next check must be in the future\."):
+        services.contact_courier(case=stalled_case, actor=worker, contact="网点", result="催件", next_check_at=NOW)
+    unshipped = services.report_out_of_stock(order=make_order(paid_at=NOW - 2 * HOUR), actor=worker)
+    with refused(r"This order has no parcel; choose the courier\."):
+        services.contact_courier(case=unshipped, actor=worker, contact="网点", result="催件")
+    assert not CourierContact.objects.exists()
+
+
+def test_a_courier_chosen_by_hand_is_contacted_for_an_order_without_a_parcel(stalled_case, worker):
+    unshipped = services.report_out_of_stock(order=make_order(paid_at=NOW - 2 * HOUR), actor=worker)
+    courier = stalled_case.order.shipments.get().courier
+
+    record = services.contact_courier(case=unshipped, actor=worker, contact="网点", result="催件", courier=courier)
+
+    assert record.courier == courier and record.shipment is None
+
+
+def test_an_after_sales_case_is_not_the_logistics_desks(db, worker):
+    case = CaseFactory()
+    with refused(r"This is not a logistics case\."):
+        services.contact_courier(case=case, actor=worker, contact="网点", result="催件")
+    with refused(r"This is not a logistics case\."):
+        services.close_case(case=case, actor=worker, note="重复")
+
+
+def test_a_closed_case_takes_no_more_actions(stalled_case, worker):
+    services.close_case(case=stalled_case, actor=worker, note="重复")
+    with refused(r"This case is already resolved or closed\. Reopen it first\."):
+        services.contact_courier(case=stalled_case, actor=worker, contact="网点", result="催件")
+
+
 # --- ending ----------------------------------------------------------------------------------------------------------
 
 
@@ -243,3 +462,42 @@ def test_closing_an_open_case_needs_a_reason_and_records_it(stalled_case, worker
 
     closing = CaseEvent.objects.filter(case=stalled_case, type=EventType.CASE_STATUS).latest("pk")
     assert closing.actor == worker and closing.body == "客户已取消订单" and closing.after == {"status": Status.CLOSED}
+
+
+# --- tracking from the provider --------------------------------------------------------------------------------------
+
+
+def step(at, state="in_transit", place="杭州市", description="已发出"):
+    return TrackEvent(at=at, state=state, place=place, description=description)
+
+
+@pytest.fixture
+def parcel(clock):
+    order = make_order(paid_at=NOW - 30 * HOUR, shipped_at=NOW - 26 * HOUR, tracking_events=1)
+    return order.shipments.get()
+
+
+def test_no_events_add_nothing_and_keep_the_delivery_estimate(parcel):
+    estimate = NOW + 24 * HOUR
+    assert services.apply_tracking_events(shipment=parcel, events=[], estimated_delivery=estimate) == 0
+    assert parcel.estimated_delivery_at == estimate
+    assert Shipment.objects.get(pk=parcel.pk).estimated_delivery_at == estimate
+
+    assert services.apply_tracking_events(shipment=parcel, events=[step(NOW - HOUR)]) == 1
+    assert Shipment.objects.get(pk=parcel.pk).estimated_delivery_at == estimate
+
+
+def test_a_long_place_and_description_are_cut_to_their_columns(parcel):
+    services.apply_tracking_events(shipment=parcel, events=[step(NOW - HOUR, place="市" * 81, description="件" * 201)])
+
+    stored = TrackingEvent.objects.get(shipment=parcel, at=NOW - HOUR)
+    assert stored.place == "市" * 80 and stored.description == "件" * 200
+
+
+def test_an_event_at_the_same_time_as_the_last_one_moves_the_parcel(parcel):
+    last = parcel.last_event_at
+
+    services.apply_tracking_events(shipment=parcel, events=[step(last, state="exception", description="异常")])
+
+    parcel = Shipment.objects.get(pk=parcel.pk)
+    assert parcel.state == "exception" and parcel.last_event_at == last
