@@ -14,7 +14,21 @@ from aftersales import services
 from aftersales.models import Payout
 from backoffice import casework
 from backoffice.errors import DomainError
-from backoffice.models import Case, CaseEvent, CaseKind, Desk, EventType, Order, OutboundMessage, Status
+from backoffice.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    Channel,
+    Customer,
+    Desk,
+    EventType,
+    FollowUp,
+    Order,
+    OutboundMessage,
+    Priority,
+    Reason,
+    Status,
+)
 from tests.factories import CaseFactory, shanghai
 
 
@@ -324,3 +338,108 @@ def test_each_kind_offers_its_resolutions(kind, handled, buttons):
 
 def test_a_resolved_case_offers_no_resolution():
     assert services.available_resolutions(Case(kind=CaseKind.REFUND, status=Status.RESOLVED)) == []
+
+
+# --- applications ----------------------------------------------------------------------------------------------------
+
+
+def test_an_application_keeps_everything_it_was_opened_with(order, agent):
+    opened = timezone.now() - dt.timedelta(hours=2)
+
+    case = services.open_application(
+        kind=CaseKind.RETURN,
+        order=order,
+        customer=order.customer,
+        actor=agent,
+        reason=Reason.QUALITY,
+        amount_fen=5990,
+        subject="开线了",
+        message="衣服开线了，想退货",
+        source="import",
+        external_id="PDD-9",
+        priority=Priority.HIGH,
+        opened_at=opened,
+    )
+
+    case = Case.objects.get(pk=case.pk)
+    assert (case.kind, case.order, case.customer, case.reason) == (CaseKind.RETURN, order, order.customer, "quality")
+    assert (case.amount_fen, case.subject, case.source, case.external_id) == (5990, "开线了", "import", "PDD-9")
+    assert case.priority == Priority.HIGH and case.created_at == opened and case.small_defect is False
+    assert CaseEvent.objects.get(case=case, type=EventType.CASE_OPENED).actor == agent
+    written = CaseEvent.objects.get(case=case, type=EventType.CUSTOMER_MESSAGE)
+    assert written.body == "衣服开线了，想退货" and written.at == opened
+
+
+def test_an_application_without_a_message_records_none(order):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    assert not CaseEvent.objects.filter(case=case, type=EventType.CUSTOMER_MESSAGE).exists()
+    assert Case.objects.get(pk=case.pk).priority == Priority.NORMAL
+
+
+# --- payouts arriving ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refund_on_its_way(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    services.approve_refund(case=case, actor=agent)
+    return Payout.objects.get(case=case)
+
+
+def test_an_arrived_refund_is_on_the_timeline_and_apologised_for(refund_on_its_way, agent):
+    payout = refund_on_its_way
+    arrived = timezone.now() - dt.timedelta(minutes=5)
+
+    assert services.confirm_payout(payout=payout, succeeded=True, actor=agent, at=arrived) is True
+
+    assert (payout.state, payout.confirmed_at, payout.confirmed_by) == ("succeeded", arrived, agent)
+    stored = Payout.objects.get(pk=payout.pk)
+    assert (stored.state, stored.confirmed_at, stored.confirmed_by) == ("succeeded", arrived, agent)
+    event = CaseEvent.objects.get(case=payout.case, type=EventType.PAYOUT_SUCCEEDED)
+    assert event.actor == agent and event.at == arrived and event.target == f"payout:{payout.pk}"
+    assert event.before == {"state": "requested"}
+    assert event.after == {
+        "state": "succeeded",
+        "kind": "refund",
+        "amount_fen": 5990,
+        "confirmed_at": arrived.isoformat(),
+    }
+    apology = OutboundMessage.objects.get(case=payout.case, template_key="refund_apology")
+    assert apology.idempotency_key == f"apology:{payout.case.pk}" and "非常抱歉" in apology.body
+    followup = FollowUp.objects.get(case=payout.case)
+    assert followup.triggered_at == arrived
+
+
+def test_a_failed_refund_is_on_the_timeline_without_an_apology(refund_on_its_way, agent):
+    payout = refund_on_its_way
+    before = Case.objects.get(pk=payout.case_id).updated_at
+
+    assert services.confirm_payout(payout=payout, succeeded=False, actor=agent) is True
+
+    event = CaseEvent.objects.get(case=payout.case, type=EventType.PAYOUT_FAILED)
+    assert event.after["state"] == "failed" and event.actor == agent
+    assert not OutboundMessage.objects.filter(case=payout.case, template_key="refund_apology").exists()
+    assert not FollowUp.objects.filter(case=payout.case).exists()
+    assert Case.objects.get(pk=payout.case_id).updated_at > before
+
+
+def test_an_arrived_compensation_gets_no_apology(order, agent):
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=order)
+    services.compensate(case=case, actor=agent)
+
+    assert services.confirm_payout(payout=Payout.objects.get(case=case), succeeded=True) is True
+
+    assert not OutboundMessage.objects.filter(case=case, template_key="refund_apology").exists()
+    assert not FollowUp.objects.filter(case=case).exists()
+
+
+def test_the_apology_goes_by_chat_to_a_customer_without_a_phone_even_with_sms(refund_on_its_way, store):
+    store.sms_channel = True
+    store.save()
+    Customer.objects.filter(pk=refund_on_its_way.case.customer_id).update(phone="")
+    payout = Payout.objects.select_related("case__customer").get(pk=refund_on_its_way.pk)
+
+    services.confirm_payout(payout=payout, succeeded=True)
+
+    apology = OutboundMessage.objects.get(case=payout.case, template_key="refund_apology")
+    assert apology.channel == Channel.CHAT
