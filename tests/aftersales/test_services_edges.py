@@ -27,6 +27,7 @@ from backoffice.models import (
     OutboundMessage,
     Priority,
     Reason,
+    ResponseWait,
     Status,
 )
 from tests.factories import CaseFactory, shanghai
@@ -443,3 +444,257 @@ def test_the_apology_goes_by_chat_to_a_customer_without_a_phone_even_with_sms(re
 
     apology = OutboundMessage.objects.get(case=payout.case, template_key="refund_apology")
     assert apology.channel == Channel.CHAT
+
+
+# --- A4: the first-handling promise ----------------------------------------------------------------------------------
+
+TEN_AM = shanghai(2026, 11, 24, 10, 0)
+
+
+@pytest.mark.parametrize(("minutes", "words"), [(90, "90 分钟内处理"), (120, "2 小时内处理")])
+def test_the_promise_names_the_first_handling_time_in_hours_or_minutes(order, store, minutes, words):
+    store.first_handling_minutes = minutes
+    store.save()
+    with time_machine.travel(TEN_AM, tick=False):
+        case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+
+    promise = OutboundMessage.objects.get(case=case, template_key="handling_promise")
+    assert words in promise.body and promise.idempotency_key == f"promise:{case.pk}"
+    case = Case.objects.get(pk=case.pk)
+    assert case.handle_due == TEN_AM + dt.timedelta(minutes=minutes) and case.due_at == case.handle_due
+
+
+def test_an_application_without_a_customer_gets_its_deadline_but_no_message(db):
+    with time_machine.travel(TEN_AM, tick=False):
+        case = services.open_application(kind=CaseKind.COMPENSATION, order=None)
+
+    assert Case.objects.get(pk=case.pk).handle_due == TEN_AM + dt.timedelta(hours=1)
+    assert not OutboundMessage.objects.filter(case=case).exists()
+
+
+def test_only_an_open_undecided_application_is_promised(order, agent):
+    with time_machine.travel(TEN_AM, tick=False):
+        inquiry = services.open_application(kind=CaseKind.INQUIRY, order=order)
+        returned = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+        services.approve_return(case=returned, actor=agent)
+        Case.objects.filter(pk=returned.pk).update(handle_due=None)
+        closed = services.open_application(kind=CaseKind.RESHIP, order=order)
+        services.close_case(case=closed, actor=agent, note="重复")
+        Case.objects.filter(pk=closed.pk).update(handle_due=None)
+
+        for case in (inquiry, returned, closed):
+            services.promise_handling(case=Case.objects.get(pk=case.pk))
+
+    assert list(Case.objects.filter(handle_due__isnull=False)) == []
+    assert OutboundMessage.objects.filter(template_key="handling_promise").count() == 2  # the return's and the reship's
+
+
+# --- A5: automation --------------------------------------------------------------------------------------------------
+
+
+def payouts(case) -> list[tuple[str, int]]:
+    return list(Payout.objects.filter(case=case).order_by("pk").values_list("kind", "amount_fen"))
+
+
+def test_a_one_fen_refund_is_approved_by_the_system(order):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=1)
+    assert payouts(case) == [("refund", 1)] and case.status == Status.RESOLVED
+
+
+@pytest.mark.parametrize("kind", [CaseKind.RETURN, CaseKind.COMPENSATION, CaseKind.EXCHANGE])
+def test_only_a_refund_application_is_approved_by_the_system(order, kind):
+    case = services.open_application(kind=kind, order=order, amount_fen=1000)
+    assert payouts(case) == [] and case.status == Status.NEW
+
+
+def test_a_refund_application_without_an_amount_waits_for_an_agent(order):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=0)
+    assert payouts(case) == [] and case.status == Status.NEW
+
+
+def test_a_small_defect_worth_exactly_the_compensation_is_compensated(order):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=500, small_defect=True)
+    assert payouts(case) == [("compensation", 500)] and case.resolution == "compensated"
+
+
+@pytest.mark.parametrize("kind", [CaseKind.REFUND, CaseKind.RETURN, CaseKind.COMPENSATION])
+def test_a_small_defect_compensation_is_never_more_than_is_left(make_order, kind):
+    case = services.open_application(kind=kind, order=make_order(300), amount_fen=300, small_defect=True)
+    assert payouts(case) == [("compensation", 300)]
+
+
+@pytest.mark.parametrize("kind", [CaseKind.EXCHANGE, CaseKind.RESHIP])
+def test_a_small_defect_exchange_or_reship_waits_for_an_agent(order, kind):
+    case = services.open_application(kind=kind, order=order, small_defect=True)
+    assert payouts(case) == [] and case.status == Status.NEW
+
+
+def test_a_small_defect_on_an_order_with_nothing_left_waits_for_an_agent(order, agent):
+    paid = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    services.approve_refund(case=paid, actor=agent)
+
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=order, small_defect=True)
+
+    assert payouts(case) == [] and case.status == Status.NEW
+
+
+def test_automation_leaves_a_case_without_an_order_or_already_decided_alone(order, agent):
+    without_order = services.open_application(kind=CaseKind.REFUND, order=None, amount_fen=1000)
+    assert without_order.status == Status.NEW
+    rejected = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990, small_defect=False)
+    services.reject_application(case=rejected, actor=agent, reason="已超时")
+    Case.objects.filter(pk=rejected.pk).update(amount_fen=1000)
+    rejected = Case.objects.get(pk=rejected.pk)
+
+    assert services.apply_automation(case=rejected) == rejected
+
+    assert payouts(rejected) == []
+
+
+# --- resolutions, exactly --------------------------------------------------------------------------------------------
+
+
+def queued_by(case, template: str):
+    message = OutboundMessage.objects.get(case=case, template_key=template)
+    return CaseEvent.objects.get(case=case, type=EventType.OUTBOUND_QUEUED, target=f"outbound:{message.pk}").actor
+
+
+def test_an_agents_refund_is_paid_recorded_resolved_and_announced_by_the_agent(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    casework.record_customer_message(case=case, body="什么时候退款", at=timezone.now())
+
+    services.approve_refund(case=case, actor=agent, amount_fen=3000, note="质量问题")
+
+    payout = Payout.objects.get(case=case)
+    assert (payout.kind, payout.amount_fen, payout.order, payout.actor) == ("refund", 3000, order, agent)
+    approval = CaseEvent.objects.get(case=case, type=EventType.REFUND_APPROVED)
+    assert approval.actor == agent and approval.body == "质量问题" and approval.after == {"amount_fen": 3000}
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.status == Status.RESOLVED and stored.resolution == "refunded" and stored.resolved_amount_fen == 3000
+    resolved = CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk")
+    assert resolved.actor == agent and resolved.body == "" and resolved.after == {"status": Status.RESOLVED}
+    wait = ResponseWait.objects.get(case=case)
+    assert wait.answer == "resolution" and wait.answered_by == agent and wait.answered_at == stored.handled_at
+    message = OutboundMessage.objects.get(case=case, template_key="refund_approved")
+    assert message.idempotency_key == f"refund:{case.pk}:3000" and "¥30.00" in message.body
+    assert queued_by(case, "refund_approved") == agent
+    assert Order.objects.get(pk=order.pk).status == Order.Status.DELIVERED  # ¥29.90 is still refundable
+
+
+def test_a_received_return_keeps_the_time_it_was_first_handled(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    services.approve_return(case=case, actor=agent)
+    approved = Case.objects.get(pk=case.pk).handled_at
+
+    services.mark_return_received(case=Case.objects.get(pk=case.pk), actor=agent)
+
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.handled_at == approved < stored.resolved_at
+    assert stored.resolution == "returned_refunded" and stored.resolved_amount_fen == 5990
+    assert queued_by(case, "return_received") == agent
+    assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
+
+
+def test_an_approved_return_is_handled_waits_and_tells_the_customer(order, agent, store):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990, reason=Reason.SIZE)
+    casework.record_customer_message(case=case, body="怎么退", at=timezone.now())
+
+    services.approve_return(case=case, actor=agent, shipping_paid_by="store")
+
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.handled_at is not None and stored.resolve_due is None
+    assert stored.due_at is None and stored.return_shipping_paid_by == "store"
+    assert (case.handled_at, case.resolve_due, case.due_at) == (stored.handled_at, None, None)
+    assert ResponseWait.objects.get(case=case).answer == "resolution"
+    event = CaseEvent.objects.get(case=case, type=EventType.RETURN_APPROVED)
+    assert event.actor == agent
+    message = OutboundMessage.objects.get(case=case, template_key="return_approved")
+    assert message.idempotency_key == f"return:{case.pk}" and store.return_address in message.body
+    assert queued_by(case, "return_approved") == agent
+
+
+def test_an_approved_exchange_tells_the_customer_the_new_item_follows(order, agent):
+    case = services.open_application(kind=CaseKind.EXCHANGE, order=order)
+
+    services.approve_return(case=case, actor=agent)
+
+    assert [m.template_key for m in OutboundMessage.objects.filter(case=case)] == ["exchange_return_approved"]
+    services.mark_return_received(case=case, actor=agent)
+    assert Case.objects.get(pk=case.pk).resolution == "exchanged" and not Payout.objects.filter(case=case).exists()
+    assert CaseEvent.objects.get(case=case, type=EventType.RETURN_RECEIVED).actor == agent
+
+
+def test_a_rejection_tells_the_customer_the_reason_and_is_on_the_timeline(order, agent):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+
+    services.reject_application(case=case, actor=agent, reason="  商品已使用  ")
+
+    event = CaseEvent.objects.get(case=case, type=EventType.APPLICATION_REJECTED)
+    assert event.actor == agent and event.body == "商品已使用"
+    assert status_notes(case)[-1] == "商品已使用"
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.resolution == "rejected" and stored.resolved_amount_fen == 0
+    message = OutboundMessage.objects.get(case=case, template_key="application_rejected")
+    assert "原因：商品已使用。" in message.body
+    assert message.idempotency_key == f"rejected:{case.pk}:{int(stored.resolved_at.timestamp())}"
+    assert queued_by(case, "application_rejected") == agent
+
+
+def test_a_compensation_pays_the_stores_amount_by_default_and_says_so(order, agent, store):
+    store.small_defect_compensation_fen = 800
+    store.save()
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=order)
+
+    services.compensate(case=case, actor=agent, note="少发赠品")
+
+    assert payouts(case) == [("compensation", 800)] and Payout.objects.get(case=case).actor == agent
+    event = CaseEvent.objects.get(case=case, type=EventType.COMPENSATED)
+    assert event.actor == agent and event.body == "少发赠品" and event.after == {"amount_fen": 800}
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.resolution == "compensated" and stored.resolved_amount_fen == 800
+    message = OutboundMessage.objects.get(case=case, template_key="compensation_paid")
+    assert "¥8.00" in message.body and message.idempotency_key == f"compensation:{case.pk}:800"
+    assert queued_by(case, "compensation_paid") == agent
+
+
+def test_a_compensation_over_what_is_left_is_refused(make_order, agent):
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=make_order(300))
+    with refused(r"The amount ¥5\.00 is more than the ¥3\.00 still refundable on this order\."):
+        services.compensate(case=case, actor=agent)
+
+
+def test_a_reship_and_an_exchange_carry_the_agents_note(make_order, agent):
+    reship = services.open_application(kind=CaseKind.RESHIP, order=make_order())
+    exchange = services.open_application(kind=CaseKind.EXCHANGE, order=make_order())
+
+    services.reship(case=reship, actor=agent, note="补寄 1 件")
+    services.arrange_exchange(case=exchange, actor=agent, note="换 XL")
+
+    shipped = CaseEvent.objects.get(case=reship, type=EventType.RESHIPPED)
+    assert shipped.actor == agent and shipped.body == "补寄 1 件" and status_notes(reship)[-1] == "补寄 1 件"
+    exchanged = CaseEvent.objects.get(case=exchange, type=EventType.EXCHANGED)
+    assert exchanged.actor == agent and exchanged.body == "换 XL" and status_notes(exchange)[-1] == "换 XL"
+    assert Case.objects.get(pk=reship.pk).resolution == "reshipped"
+    assert Case.objects.get(pk=exchange.pk).resolution == "exchanged"
+    assert OutboundMessage.objects.get(case=reship).idempotency_key == f"reship:{reship.pk}"
+    assert OutboundMessage.objects.get(case=exchange).idempotency_key == f"exchange:{exchange.pk}"
+    assert queued_by(reship, "reship_arranged") == agent and queued_by(exchange, "exchange_arranged") == agent
+
+
+def test_an_exchange_is_arranged_only_while_open(order, agent):
+    case = services.open_application(kind=CaseKind.EXCHANGE, order=order)
+    services.arrange_exchange(case=case, actor=agent)
+    with refused(r"This case is already resolved or closed\. Reopen it first\."):
+        services.arrange_exchange(case=case, actor=agent)
+
+
+def test_a_review_outcome_is_tracked_by_the_agent(order, agent):
+    case = services.open_application(kind=CaseKind.REVIEW, order=order)
+    before = Case.objects.get(pk=case.pk).updated_at
+
+    services.record_review_outcome(case=case, actor=agent, revised=False)
+
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.review_revised is False and case.review_revised is False and stored.updated_at > before
+    event = CaseEvent.objects.get(case=case, type=EventType.REVIEW_TRACKED)
+    assert event.actor == agent and event.after == {"review_revised": False}
