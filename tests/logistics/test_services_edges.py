@@ -501,3 +501,109 @@ def test_an_event_at_the_same_time_as_the_last_one_moves_the_parcel(parcel):
 
     parcel = Shipment.objects.get(pk=parcel.pk)
     assert parcel.state == "exception" and parcel.last_event_at == last
+
+
+# --- the customer's choice -------------------------------------------------------------------------------------------
+
+
+def test_the_choice_is_refused_by_its_message(stock_case, worker, monkeypatch):
+    with refused(r"Choose wait or refund\."):
+        services.record_offer_choice(case=stock_case, actor=worker, choice="pending")
+    with refused(r"There is no offer waiting for an answer; make the offer first\."):
+        services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
+    offer = services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    monkeypatch.setattr(services, "pending_offer", lambda case: offer)  # read before a colleague's answer
+    OutOfStockOffer.objects.filter(pk=offer.pk).update(choice=OutOfStockOffer.Choice.REFUND)
+    with refused(r"Someone recorded the customer's choice just now\. Reload the case\."):
+        services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
+    assert Case.objects.get(pk=stock_case.pk).status == Status.WAITING
+
+
+def test_the_choice_brings_the_waiting_case_back_to_work_by_the_agent(stock_case, worker):
+    services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+
+    services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
+
+    back = CaseEvent.objects.filter(case=stock_case, type=EventType.CASE_STATUS).order_by("pk").last()
+    assert back.actor == worker and back.before == {"status": Status.WAITING}
+    assert back.after == {"status": Status.IN_PROGRESS}
+
+
+def test_a_refund_choice_records_no_wait_day(stock_case, worker):
+    offer = services.offer_out_of_stock_choice(case=stock_case, actor=worker)
+    services.record_offer_choice(case=stock_case, actor=worker, choice="refund")
+    offer = OutOfStockOffer.objects.get(pk=offer.pk)
+    assert offer.choice == "refund" and offer.wait_until is None and offer.chosen_by == worker
+
+
+def test_the_coupon_promised_is_the_first_active_out_of_stock_campaigns(db):
+    campaign = Campaign.objects.get(trigger=Trigger.OUT_OF_STOCK_WAIT)
+    later = Campaign.objects.create(
+        key="l3-second",
+        name="第二个",
+        trigger=Trigger.OUT_OF_STOCK_WAIT,
+        coupon_value_fen=900,
+        template=campaign.template,
+    )
+    assert services.wait_coupon_fen() == campaign.coupon_value_fen == 500
+    Campaign.objects.filter(pk=campaign.pk).update(active=False)
+    assert services.wait_coupon_fen() == later.coupon_value_fen == 900
+
+
+# --- resolving -------------------------------------------------------------------------------------------------------
+
+
+def test_resolving_records_how_and_when_the_case_was_handled(stalled_case, worker):
+    services.resolve_case(case=stalled_case, actor=worker, outcome=services.Outcome.COURIER_CHASED, note="已派送")
+
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.resolution == "courier_chased" and case.resolved_amount_fen == 0 and case.handled_at == NOW
+    resolved = CaseEvent.objects.filter(case=stalled_case, type=EventType.CASE_STATUS).latest("pk")
+    assert resolved.actor == worker and resolved.body == "已派送" and resolved.after == {"status": Status.RESOLVED}
+
+
+def test_resolving_keeps_an_earlier_handling_time_and_adds_the_amount(stalled_case, worker):
+    earlier = NOW - HOUR
+    Case.objects.filter(pk=stalled_case.pk).update(handled_at=earlier, resolved_amount_fen=100)
+    case = Case.objects.get(pk=stalled_case.pk)
+
+    services.resolve_case(case=case, actor=worker, outcome=services.Outcome.OTHER, amount_fen=250)
+
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.handled_at == earlier and case.resolved_amount_fen == 350 and case.resolution == "other"
+
+
+def test_resolving_needs_a_known_outcome(stalled_case, worker):
+    with refused(r"Choose how the problem was solved\."):
+        services.resolve_case(case=stalled_case, actor=worker, outcome="cleared")
+
+
+# --- parcels and problems --------------------------------------------------------------------------------------------
+
+
+def test_the_latest_parcel_is_the_last_shipped_then_the_last_added(stalled_case):
+    order = stalled_case.order
+    first = order.shipments.get()
+    assert services.latest_shipment(None) is None
+    assert services.latest_shipment(order) == first
+    later = Shipment.objects.create(
+        order=order, courier=first.courier, tracking_no="2", shipped_at=first.shipped_at + HOUR
+    )
+    same_time = Shipment.objects.create(
+        order=order, courier=first.courier, tracking_no="3", shipped_at=later.shipped_at
+    )
+    assert services.latest_shipment(order) == same_time
+
+
+def test_a_cases_problems_are_listed_oldest_first_with_their_parcels(stalled_case, django_assert_num_queries):
+    first_stored = Problem.objects.get(case=stalled_case)
+    Problem.objects.filter(pk=first_stored.pk).update(detected_at=NOW + HOUR)
+    detected_earlier = Problem.objects.create(
+        order=stalled_case.order, kind=CaseKind.NO_TRACKING_UPDATE, detected_at=NOW, case=stalled_case
+    )
+
+    problems = services.problems_of(stalled_case)
+
+    assert [p.pk for p in problems] == [detected_earlier.pk, first_stored.pk]
+    with django_assert_num_queries(0):  # the case page shows each problem's parcel and courier
+        assert problems[1].shipment.courier.code == "zto"
