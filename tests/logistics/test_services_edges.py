@@ -14,10 +14,12 @@ from aftersales.models import Payout
 from backoffice import casework
 from backoffice.errors import DomainError
 from backoffice.models import (
+    DESK_KINDS,
     Campaign,
     Case,
     CaseEvent,
     CaseKind,
+    Desk,
     EventType,
     MessageTemplate,
     Order,
@@ -87,6 +89,28 @@ def test_a_notice_answers_the_customer_and_starts_the_case(stalled_case, worker,
     assert started.actor == worker and started.after == {"status": Status.IN_PROGRESS}
 
 
+def test_a_notice_on_a_case_in_progress_marks_it_updated(stalled_case, worker, clock):
+    casework.transition_case(case=stalled_case, to=Status.IN_PROGRESS, actor=worker)
+    clock.move_to(NOW + MINUTE)
+
+    services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
+
+    assert Case.objects.get(pk=stalled_case.pk).updated_at == NOW + MINUTE
+
+
+def test_a_next_check_after_the_customers_reply_deadline_leaves_that_deadline_first(stalled_case, worker):
+    casework.record_customer_message(case=stalled_case, body="到哪了", at=NOW)
+    reply_due = Case.objects.get(pk=stalled_case.pk).first_response_due
+    assert reply_due is not None and reply_due < NOW + 6 * HOUR
+
+    services.contact_courier(
+        case=stalled_case, actor=worker, contact="网点", result="催件", next_check_at=NOW + 6 * HOUR
+    )
+
+    case = Case.objects.get(pk=stalled_case.pk)
+    assert case.resolve_due == NOW + 6 * HOUR and case.due_at == reply_due
+
+
 def test_a_notice_can_name_the_wait_and_the_coupon_the_store_offers(stalled_case, worker):
     MessageTemplate.objects.filter(key="delay_apology").update(body="再等 {wait_days} 天，送 {coupon} 券")
     StoreSettings.objects.update(out_of_stock_wait_days=4)
@@ -103,6 +127,10 @@ def test_without_a_coupon_campaign_a_notice_names_no_coupon(stalled_case, worker
     message = services.notify_customer(case=stalled_case, actor=worker, template_key=services.DELAY_APOLOGY)
 
     assert message.body == "送  券"
+
+
+def test_every_logistics_problem_has_messages_an_agent_may_send():
+    assert set(services.NOTIFY_TEMPLATES) == set(DESK_KINDS[Desk.LOGISTICS])
 
 
 def test_a_notice_is_refused_by_its_message(stalled_case, worker):
