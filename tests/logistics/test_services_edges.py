@@ -445,6 +445,30 @@ def test_a_courier_contact_without_a_next_check_keeps_the_deadline(stalled_case,
     assert case.resolve_due == due and case.updated_at == NOW + MINUTE
 
 
+def test_a_courier_contact_is_one_moment_on_the_record_the_timeline_and_the_case(ticking, sweep, worker):
+    order = make_order(paid_at=NOW - 200 * HOUR, shipped_at=NOW - 190 * HOUR, tracking_events=1)
+    sweep()
+    case = Problem.objects.get(order=order).case
+    casework.transition_case(case=case, to=Status.IN_PROGRESS, actor=worker)
+
+    record = services.contact_courier(case=case, actor=worker, contact="网点", result="催件")
+
+    event = CaseEvent.objects.get(case=case, target=f"courier_contact:{record.pk}")
+    assert CourierContact.objects.get(pk=record.pk).at == record.at == event.at
+    assert Case.objects.get(pk=case.pk).updated_at == record.at
+
+
+def test_a_tracking_update_is_one_moment_on_the_timeline_and_the_case(ticking, sweep, worker):
+    order = make_order(paid_at=NOW - 200 * HOUR, shipped_at=NOW - 190 * HOUR, tracking_events=1)
+    sweep()
+    case = Problem.objects.get(order=order).case
+
+    track(case, worker, at=NOW - HOUR)
+
+    entry = CaseEvent.objects.get(case=case, target=f"shipment:{order.shipments.get().pk}")
+    assert Case.objects.get(pk=case.pk).updated_at == entry.at
+
+
 def test_a_courier_contact_is_refused_by_its_message(stalled_case, worker):
     with refused(r"Say who you contacted and what came of it\."):
         services.contact_courier(case=stalled_case, actor=worker, contact="网点", result=" ")
