@@ -605,7 +605,8 @@ def test_an_approved_return_is_handled_waits_and_tells_the_customer(order, agent
     assert stored.handled_at is not None and stored.resolve_due is None
     assert stored.due_at is None and stored.return_shipping_paid_by == "store"
     assert (case.handled_at, case.resolve_due, case.due_at) == (stored.handled_at, None, None)
-    assert ResponseWait.objects.get(case=case).answer == "resolution"
+    wait = ResponseWait.objects.get(case=case)
+    assert wait.answer == "resolution" and wait.answered_by == agent and wait.answered_at == stored.handled_at
     event = CaseEvent.objects.get(case=case, type=EventType.RETURN_APPROVED)
     assert event.actor == agent
     message = OutboundMessage.objects.get(case=case, template_key="return_approved")
