@@ -623,6 +623,8 @@ def test_resolving_keeps_an_earlier_handling_time_and_adds_the_amount(stalled_ca
 
     case = Case.objects.get(pk=stalled_case.pk)
     assert case.handled_at == earlier and case.resolved_amount_fen == 350 and case.resolution == "other"
+    resolved = CaseEvent.objects.filter(case=stalled_case, type=EventType.CASE_STATUS).latest("pk")
+    assert resolved.body == ""
 
 
 def test_resolving_needs_a_known_outcome(stalled_case, worker):
@@ -633,7 +635,7 @@ def test_resolving_needs_a_known_outcome(stalled_case, worker):
 # --- parcels and problems --------------------------------------------------------------------------------------------
 
 
-def test_the_latest_parcel_is_the_last_shipped_then_the_last_added(stalled_case):
+def test_the_latest_parcel_is_the_last_shipped_then_the_last_added(stalled_case, django_assert_num_queries):
     order = stalled_case.order
     first = order.shipments.get()
     assert services.latest_shipment(None) is None
@@ -644,7 +646,13 @@ def test_the_latest_parcel_is_the_last_shipped_then_the_last_added(stalled_case)
     same_time = Shipment.objects.create(
         order=order, courier=first.courier, tracking_no="3", shipped_at=later.shipped_at
     )
-    assert services.latest_shipment(order) == same_time
+    Shipment.objects.create(order=order, courier=first.courier, tracking_no="4", shipped_at=first.shipped_at - HOUR)
+
+    latest = services.latest_shipment(order)
+
+    assert latest == same_time
+    with django_assert_num_queries(0):  # the courier comes with it
+        assert latest.courier.code == "zto"
 
 
 def test_a_cases_problems_are_listed_oldest_first_with_their_parcels(stalled_case, django_assert_num_queries):
