@@ -161,6 +161,8 @@ def test_the_offer_is_on_the_timeline_and_answers_the_customer(stock_case, worke
     assert (offer.wait_days, offer.coupon_fen) == (3, 500)
     message = OutboundMessage.objects.get(case=stock_case, template_key="out_of_stock_offer")
     assert message.idempotency_key == f"L3:{stock_case.pk}:{offer.pk}" and "3 天" in message.body
+    queued = CaseEvent.objects.get(case=stock_case, type=EventType.OUTBOUND_QUEUED, target=f"outbound:{message.pk}")
+    assert queued.actor == worker
     event = CaseEvent.objects.get(case=stock_case, target=f"stock_offer:{offer.pk}")
     assert event.actor == worker and event.type == EventType.CASE_UPDATED and event.at == offer.offered_at
     assert event.body == "Offered: wait 3 days with a ¥5.00 coupon, or a refund."
