@@ -434,6 +434,23 @@ def test_an_arrived_compensation_gets_no_apology(order, agent):
     assert not FollowUp.objects.filter(case=case).exists()
 
 
+def test_an_arrived_refund_of_a_case_without_a_customer_is_confirmed_without_an_apology(refund_on_its_way):
+    Case.objects.filter(pk=refund_on_its_way.case_id).update(customer=None)
+    payout = Payout.objects.select_related("case").get(pk=refund_on_its_way.pk)
+
+    assert services.confirm_payout(payout=payout, succeeded=True) is True
+
+    assert not OutboundMessage.objects.filter(case=payout.case, template_key="refund_apology").exists()
+    assert Payout.objects.get(pk=payout.pk).state == Payout.State.SUCCEEDED
+
+
+def test_a_payout_confirmed_without_a_time_is_confirmed_now(refund_on_its_way):
+    before = timezone.now()
+    services.confirm_payout(payout=refund_on_its_way, succeeded=True)
+    confirmed_at = Payout.objects.get(pk=refund_on_its_way.pk).confirmed_at
+    assert before <= confirmed_at <= timezone.now()
+
+
 def test_the_apology_goes_by_chat_to_a_customer_without_a_phone_even_with_sms(refund_on_its_way, store):
     store.sms_channel = True
     store.save()
@@ -592,6 +609,7 @@ def test_a_received_return_keeps_the_time_it_was_first_handled(order, agent):
     assert stored.handled_at == approved < stored.resolved_at
     assert stored.resolution == "returned_refunded" and stored.resolved_amount_fen == 5990
     assert queued_by(case, "return_received") == agent
+    assert "退款¥59.90已发起" in OutboundMessage.objects.get(case=case, template_key="return_received").body
     assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
 
 
