@@ -613,6 +613,19 @@ def test_a_received_return_keeps_the_time_it_was_first_handled(order, agent):
     assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
 
 
+def test_a_received_return_says_this_refund_not_everything_paid_on_the_case(order, agent):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    services.approve_return(case=case, actor=agent)
+    services.compensate(case=case, actor=agent, amount_fen=500)  # a defect compensated while the parcel travelled
+    services.reopen_case(case=case, actor=agent)
+
+    services.mark_return_received(case=case, actor=agent, amount_fen=4000)
+
+    assert Case.objects.get(pk=case.pk).resolved_amount_fen == 4500
+    message = OutboundMessage.objects.get(case=case, template_key="return_received")
+    assert "退款¥40.00已发起" in message.body
+
+
 def test_an_approved_return_is_handled_waits_and_tells_the_customer(order, agent, store):
     case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990, reason=Reason.SIZE)
     casework.record_customer_message(case=case, body="怎么退", at=timezone.now())
@@ -641,6 +654,9 @@ def test_an_approved_exchange_tells_the_customer_the_new_item_follows(order, age
     services.mark_return_received(case=case, actor=agent)
     assert Case.objects.get(pk=case.pk).resolution == "exchanged" and not Payout.objects.filter(case=case).exists()
     assert CaseEvent.objects.get(case=case, type=EventType.RETURN_RECEIVED).actor == agent
+    exchanged = CaseEvent.objects.get(case=case, type=EventType.EXCHANGED)
+    assert exchanged.actor == agent and exchanged.body == "" and status_notes(case)[-1] == ""
+    assert CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk").actor == agent
 
 
 def test_a_rejection_tells_the_customer_the_reason_and_is_on_the_timeline(order, agent):
@@ -651,6 +667,7 @@ def test_a_rejection_tells_the_customer_the_reason_and_is_on_the_timeline(order,
     event = CaseEvent.objects.get(case=case, type=EventType.APPLICATION_REJECTED)
     assert event.actor == agent and event.body == "商品已使用"
     assert status_notes(case)[-1] == "商品已使用"
+    assert CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk").actor == agent
     stored = Case.objects.get(pk=case.pk)
     assert stored.resolution == "rejected" and stored.resolved_amount_fen == 0
     message = OutboundMessage.objects.get(case=case, template_key="application_rejected")
@@ -693,6 +710,8 @@ def test_a_reship_and_an_exchange_carry_the_agents_note(make_order, agent):
     assert shipped.actor == agent and shipped.body == "补寄 1 件" and status_notes(reship)[-1] == "补寄 1 件"
     exchanged = CaseEvent.objects.get(case=exchange, type=EventType.EXCHANGED)
     assert exchanged.actor == agent and exchanged.body == "换 XL" and status_notes(exchange)[-1] == "换 XL"
+    assert CaseEvent.objects.filter(case=exchange, type=EventType.CASE_STATUS).latest("pk").actor == agent
+    assert CaseEvent.objects.filter(case=reship, type=EventType.CASE_STATUS).latest("pk").actor == agent
     assert Case.objects.get(pk=reship.pk).resolution == "reshipped"
     assert Case.objects.get(pk=exchange.pk).resolution == "exchanged"
     assert OutboundMessage.objects.get(case=reship).idempotency_key == f"reship:{reship.pk}"
