@@ -427,6 +427,7 @@ def test_a_failed_refund_is_on_the_timeline_without_an_apology(refund_on_its_way
 def test_an_arrived_compensation_gets_no_apology(order, agent):
     case = services.open_application(kind=CaseKind.COMPENSATION, order=order)
     services.compensate(case=case, actor=agent)
+    assert CaseEvent.objects.get(case=case, type=EventType.COMPENSATED).body == ""
 
     assert services.confirm_payout(payout=Payout.objects.get(case=case), succeeded=True) is True
 
@@ -717,6 +718,12 @@ def test_a_reship_and_an_exchange_carry_the_agents_note(make_order, agent):
     assert OutboundMessage.objects.get(case=reship).idempotency_key == f"reship:{reship.pk}"
     assert OutboundMessage.objects.get(case=exchange).idempotency_key == f"exchange:{exchange.pk}"
     assert queued_by(reship, "reship_arranged") == agent and queued_by(exchange, "exchange_arranged") == agent
+
+
+def test_a_reship_without_a_note_records_none(order, agent):
+    case = services.open_application(kind=CaseKind.RESHIP, order=order)
+    services.reship(case=case, actor=agent)
+    assert CaseEvent.objects.get(case=case, type=EventType.RESHIPPED).body == "" and status_notes(case)[-1] == ""
 
 
 def test_an_exchange_is_arranged_only_while_open(order, agent):
