@@ -1,7 +1,11 @@
 """The after-sales rules at their edges: each refusal by its exact message, amounts at the boundaries, the timeline
 notes the system writes, and what a resolution leaves on the case.
 
-Mutation testing of aftersales/services.py (`make mutate MUTANTS='aftersales.services.*'`) showed these untested.
+Mutation testing of aftersales/services.py (`make mutate MUTANTS='aftersales.services.*'`) showed these untested. The
+survivors left are equivalent to the code:
+- x_close_settled_cases__mutmut_7, _9 (settled_cases' store → None / dropped): settled_cases then loads the same
+  one-row store settings itself.
+- x_close_settled_cases__mutmut_17 (actor=None dropped): None is transition_case's default actor.
 """
 
 import datetime as dt
@@ -743,3 +747,6 @@ def test_a_review_outcome_is_tracked_by_the_agent(order, agent):
     assert stored.review_revised is False and case.review_revised is False and stored.updated_at > before
     event = CaseEvent.objects.get(case=case, type=EventType.REVIEW_TRACKED)
     assert event.actor == agent and event.after == {"review_revised": False}
+    services.record_review_outcome(case=case, actor=agent, revised=True)
+    changed = CaseEvent.objects.filter(case=case, type=EventType.REVIEW_TRACKED).latest("pk")
+    assert changed.before == {"review_revised": False} and changed.after == {"review_revised": True}

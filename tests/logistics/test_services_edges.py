@@ -1,7 +1,19 @@
 """The logistics desk's actions at their edges: each refusal by its exact message, what each action leaves on the case,
 the parcel and the timeline, and the out-of-stock refund down to the after-sales case it opens.
 
-Mutation testing of logistics/services.py (`make mutate MUTANTS='logistics.services.*'`) showed these untested.
+Mutation testing of logistics/services.py (`make mutate MUTANTS='logistics.services.*'`) showed these untested. The
+survivors left are equivalent to the code:
+- x_report_out_of_stock__mutmut_11 (Found's customer_id → None): open_problem takes the customer from the order.
+- x__customer_refunded__mutmut_36, _40 (approve_refund's amount_fen → None / dropped): the refund case was opened
+  with amount_fen=amount a line before, and approve_refund defaults to the case's amount.
+- x__customer_refunded__mutmut_93 (resolve_case's note="" dropped): "" is resolve_case's default.
+- x__when__mutmut_2, _8 (the "—" for no moment): every caller passes a moment, so that branch is never taken.
+- x_notify_customer__mutmut_4, _6 (NOTIFY_TEMPLATES.get's default [] → None / dropped): every logistics kind has an
+  entry (test_every_logistics_problem_has_messages_an_agent_may_send), so the default is never used.
+- x__offer_variables__mutmut_2, _7 and x_offer_out_of_stock_choice__mutmut_49, _50, _51, _53, _54 (the offer's own
+  wait days and coupon ignored, or the store not passed): the offer was made a moment before from the same store
+  settings and the same campaign read, so the fallback gives the same values.
+- x__offer_variables__mutmut_13 (format_fen even for no coupon): format_fen(None) is "" already.
 """
 
 import datetime as dt
@@ -370,6 +382,18 @@ def test_the_tracking_event_returned_is_the_one_just_recorded(stalled_case, work
     assert (earlier.at, earlier.state) == (NOW - 2 * HOUR, "in_transit")
     assert (later.at, later.state) == (NOW - HOUR, "in_transit")
     assert (same_time.at, same_time.state) == (NOW - HOUR, "out_for_delivery")
+
+
+def test_the_tracking_event_returned_is_this_parcels_at_that_time(stalled_case, worker):
+    other = make_order(paid_at=NOW - 200 * HOUR, shipped_at=NOW - 190 * HOUR).shipments.get()
+    services.apply_tracking_events(shipment=other, events=[step(NOW - HOUR)])
+    parcel = stalled_case.order.shipments.get()
+
+    same_as_the_other = track(stalled_case, worker, at=NOW - HOUR)
+    older = track(stalled_case, worker, at=NOW - 3 * HOUR)
+
+    assert same_as_the_other.shipment == parcel and same_as_the_other.at == NOW - HOUR
+    assert older.shipment == parcel and older.at == NOW - 3 * HOUR
 
 
 def test_a_tracking_update_may_be_up_to_five_minutes_ahead(stalled_case, worker, clock):
