@@ -696,6 +696,19 @@ def test_a_compensation_pays_the_stores_amount_by_default_and_says_so(order, age
     message = OutboundMessage.objects.get(case=case, template_key="compensation_paid")
     assert "¥8.00" in message.body and message.idempotency_key == f"compensation:{case.pk}:800"
     assert queued_by(case, "compensation_paid") == agent
+    assert CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk").actor == agent
+
+
+def test_a_second_compensation_says_its_own_amount(order, agent):
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=order)
+    services.compensate(case=case, actor=agent, amount_fen=300)
+    services.reopen_case(case=case, actor=agent, note="客户又发现一处瑕疵")
+
+    services.compensate(case=case, actor=agent, amount_fen=200)
+
+    assert Case.objects.get(pk=case.pk).resolved_amount_fen == 500
+    second = OutboundMessage.objects.get(case=case, idempotency_key=f"compensation:{case.pk}:200")
+    assert "补偿¥2.00" in second.body
 
 
 def test_a_compensation_over_what_is_left_is_refused(make_order, agent):

@@ -607,14 +607,15 @@ def test_the_choice_brings_the_waiting_case_back_to_work_by_the_agent(stock_case
     assert back.after == {"status": Status.IN_PROGRESS}
 
 
-def test_the_choice_answers_this_cases_pending_offer_only(stock_case, sweep, worker):
+def test_the_choice_answers_this_cases_pending_offer_only(stock_case, sweep, worker, clock):
     other_order = make_order(paid_at=NOW - 3 * HOUR, skus=[SkuFactory(stock=0, price_fen=2990)])
     sweep()
     other_case = Problem.objects.get(order=other_order).case
-    other = services.offer_out_of_stock_choice(case=other_case, actor=worker)
     first = services.offer_out_of_stock_choice(case=stock_case, actor=worker)
     services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
     second = services.offer_out_of_stock_choice(case=stock_case, actor=worker)  # the wait ran out: asked again
+    clock.move_to(NOW + MINUTE)
+    other = services.offer_out_of_stock_choice(case=other_case, actor=worker)  # the latest offer of all
 
     assert services.pending_offer(stock_case) == second
     assert services.record_offer_choice(case=stock_case, actor=worker, choice="refund") == second
@@ -622,6 +623,9 @@ def test_the_choice_answers_this_cases_pending_offer_only(stock_case, sweep, wor
     assert OutOfStockOffer.objects.get(pk=first.pk).choice == "wait"
     assert OutOfStockOffer.objects.get(pk=second.pk).choice == "refund"
     assert OutOfStockOffer.objects.get(pk=other.pk).choice == OutOfStockOffer.Choice.PENDING
+    assert services.pending_offer(stock_case) is None
+    with refused(r"There is no offer waiting for an answer; make the offer first\."):
+        services.record_offer_choice(case=stock_case, actor=worker, choice="wait")
 
 
 def test_a_refund_choice_records_no_wait_day(stock_case, worker):
