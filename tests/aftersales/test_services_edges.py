@@ -645,9 +645,22 @@ def test_an_approved_return_is_handled_waits_and_tells_the_customer(order, agent
     assert wait.answer == "resolution" and wait.answered_by == agent and wait.answered_at == stored.handled_at
     event = CaseEvent.objects.get(case=case, type=EventType.RETURN_APPROVED)
     assert event.actor == agent
+    waiting = CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk")
+    assert waiting.actor == agent and waiting.after == {"status": Status.WAITING}
     message = OutboundMessage.objects.get(case=case, template_key="return_approved")
     assert message.idempotency_key == f"return:{case.pk}" and store.return_address in message.body
     assert queued_by(case, "return_approved") == agent
+
+
+def test_a_return_approved_without_a_person_leaves_the_customers_reply_deadline(order):
+    case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
+    casework.record_customer_message(case=case, body="怎么退", at=timezone.now())
+    reply_due = Case.objects.get(pk=case.pk).first_response_due
+
+    services.approve_return(case=Case.objects.get(pk=case.pk), actor=None)
+
+    stored = Case.objects.get(pk=case.pk)
+    assert reply_due is not None and stored.due_at == reply_due and stored.resolve_due is None
 
 
 def test_an_approved_exchange_tells_the_customer_the_new_item_follows(order, agent):
