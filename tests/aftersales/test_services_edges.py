@@ -27,6 +27,7 @@ from backoffice.models import (
     Desk,
     EventType,
     FollowUp,
+    MessageTemplate,
     Order,
     OutboundMessage,
     Priority,
@@ -454,6 +455,27 @@ def test_a_payout_confirmed_without_a_time_is_confirmed_now(refund_on_its_way):
     services.confirm_payout(payout=refund_on_its_way, succeeded=True)
     confirmed_at = Payout.objects.get(pk=refund_on_its_way.pk).confirmed_at
     assert before <= confirmed_at <= timezone.now()
+
+
+def test_the_apology_is_the_store_admins_text_with_the_cases_details_sent_by_the_agent(refund_on_its_way, agent):
+    MessageTemplate.objects.filter(key="refund_apology").update(
+        body="{customer_name}您好，订单{order_no}退款{refund_amount}已到账"
+    )
+    payout = refund_on_its_way
+
+    services.confirm_payout(payout=payout, succeeded=True, actor=agent)
+
+    apology = OutboundMessage.objects.get(case=payout.case, template_key="refund_apology")
+    assert apology.body == f"张小花您好，订单{payout.order.number}退款¥59.90已到账"
+    assert queued_by(payout.case, "refund_apology") == agent
+
+
+def test_a_switched_off_apology_is_not_sent_when_the_refund_arrives(refund_on_its_way):
+    MessageTemplate.objects.filter(key="refund_apology").update(active=False)
+
+    assert services.confirm_payout(payout=refund_on_its_way, succeeded=True) is True
+
+    assert not OutboundMessage.objects.filter(template_key="refund_apology").exists()
 
 
 def test_the_apology_goes_by_chat_to_a_customer_without_a_phone_even_with_sms(refund_on_its_way, store):
