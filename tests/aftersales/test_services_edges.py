@@ -6,6 +6,8 @@ survivors left are equivalent to the code:
 - x_close_settled_cases__mutmut_7, _9 (settled_cases' store → None / dropped): settled_cases then loads the same
   one-row store settings itself.
 - x_close_settled_cases__mutmut_17 (actor=None dropped): None is transition_case's default actor.
+- x__apologise__mutmut_37, _38, _40, _41 (case_variables' customer or store → None / dropped): case_variables then
+  takes the case's own customer and loads the same one-row store settings.
 """
 
 import datetime as dt
