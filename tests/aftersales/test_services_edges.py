@@ -6,6 +6,10 @@ survivors left are equivalent to the code:
 - x_close_settled_cases__mutmut_7, _9 (settled_cases' store → None / dropped): settled_cases then loads the same
   one-row store settings itself.
 - x_close_settled_cases__mutmut_17 (actor=None dropped): None is transition_case's default actor.
+- x_promise_handling__mutmut_10 (Calendar.for_store(None)): for_store then reads the same store settings itself.
+- x__qualifies_for_auto_refund__mutmut_4 (0 < amount → 0 <=): an amount of 0 makes an automatic refund of 0, which
+  approves nothing either way (test_a_refund_application_without_an_amount_waits_for_an_agent).
+- x_confirm_payout__mutmut_51 (_apologise's payout → None): _apologise does not read the payout.
 - x__apologise__mutmut_37, _38, _40, _41 (case_variables' customer or store → None / dropped): case_variables then
   takes the case's own customer and loads the same one-row store settings.
 """
@@ -145,6 +149,9 @@ def test_closing_an_open_case_needs_a_reason(order, agent):
     case = services.open_application(kind=CaseKind.INQUIRY, order=order)
     with refused(r"Say why you close a case that was not resolved\."):
         services.close_case(case=case, actor=agent, note="  ")
+    services.close_case(case=case, actor=agent, note="重复工单")
+    closing = CaseEvent.objects.filter(case=case, type=EventType.CASE_STATUS).latest("pk")
+    assert closing.actor == agent and closing.body == "重复工单" and closing.after == {"status": Status.CLOSED}
 
 
 def test_a_resolved_case_closes_without_a_note(order, agent):
@@ -416,6 +423,7 @@ def test_an_arrived_refund_is_on_the_timeline_and_apologised_for(refund_on_its_w
     assert apology.idempotency_key == f"apology:{payout.case.pk}" and "非常抱歉" in apology.body
     followup = FollowUp.objects.get(case=payout.case)
     assert followup.triggered_at == arrived
+    assert CaseEvent.objects.get(case=payout.case, type=EventType.FOLLOWUP_SCHEDULED).actor == agent
 
 
 def test_a_failed_refund_is_on_the_timeline_without_an_apology(refund_on_its_way, agent):
@@ -508,6 +516,24 @@ def test_the_promise_names_the_first_handling_time_in_hours_or_minutes(order, st
     assert words in promise.body and promise.idempotency_key == f"promise:{case.pk}"
     case = Case.objects.get(pk=case.pk)
     assert case.handle_due == TEN_AM + dt.timedelta(minutes=minutes) and case.due_at == case.handle_due
+
+
+def test_the_first_handling_runs_from_when_the_application_was_opened(order):
+    with time_machine.travel(TEN_AM, tick=False):
+        case = services.open_application(
+            kind=CaseKind.REFUND, order=order, amount_fen=5990, opened_at=TEN_AM - dt.timedelta(minutes=30)
+        )
+    assert Case.objects.get(pk=case.pk).handle_due == TEN_AM + dt.timedelta(minutes=30)
+
+
+def test_the_promise_is_made_with_the_stores_settings_when_none_are_given(order, store):
+    store.first_handling_minutes = 90
+    store.save()
+    with time_machine.travel(TEN_AM, tick=False):
+        case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+        Case.objects.filter(pk=case.pk).update(handle_due=None)
+        services.promise_handling(case=Case.objects.get(pk=case.pk))
+    assert Case.objects.get(pk=case.pk).handle_due == TEN_AM + dt.timedelta(minutes=90)
 
 
 def test_an_application_without_a_customer_gets_its_deadline_but_no_message(db):
@@ -638,6 +664,7 @@ def test_a_received_return_keeps_the_time_it_was_first_handled(order, agent):
     assert stored.handled_at == approved < stored.resolved_at
     assert stored.resolution == "returned_refunded" and stored.resolved_amount_fen == 5990
     assert queued_by(case, "return_received") == agent
+    assert CaseEvent.objects.get(case=case, type=EventType.REFUND_APPROVED).body == ""
     assert "退款¥59.90已发起" in OutboundMessage.objects.get(case=case, template_key="return_received").body
     assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
 
