@@ -10,6 +10,10 @@ survivors left are equivalent to the code:
 - x__qualifies_for_auto_refund__mutmut_4 (0 < amount → 0 <=): an amount of 0 makes an automatic refund of 0, which
   approves nothing either way (test_a_refund_application_without_an_amount_waits_for_an_agent).
 - x_confirm_payout__mutmut_51 (_apologise's payout → None): _apologise does not read the payout.
+- x_open_application__mutmut_9 (store → None): open_case, record_customer_message, apply_automation and
+  promise_handling each load the same one-row store settings themselves.
+- x_apply_automation__mutmut_38, _42 (approve_refund's amount_fen → None / dropped): it is the case's amount, which
+  approve_refund defaults to.
 - x__apologise__mutmut_37, _38, _40, _41 (case_variables' customer or store → None / dropped): case_variables then
   takes the case's own customer and loads the same one-row store settings.
 """
@@ -388,7 +392,9 @@ def test_an_application_keeps_everything_it_was_opened_with(order, agent):
 def test_an_application_without_a_message_records_none(order):
     case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990)
     assert not CaseEvent.objects.filter(case=case, type=EventType.CUSTOMER_MESSAGE).exists()
-    assert Case.objects.get(pk=case.pk).priority == Priority.NORMAL
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.priority == Priority.NORMAL and stored.source == "manual"
+    assert stored.reason == "" and stored.subject == ""
 
 
 # --- payouts arriving ------------------------------------------------------------------------------------------------
@@ -536,6 +542,14 @@ def test_the_promise_is_made_with_the_stores_settings_when_none_are_given(order,
     assert Case.objects.get(pk=case.pk).handle_due == TEN_AM + dt.timedelta(minutes=90)
 
 
+def test_an_application_opened_out_of_hours_is_not_promised_when_entered_later(order):
+    with time_machine.travel(TEN_AM, tick=False):
+        case = services.open_application(
+            kind=CaseKind.REFUND, order=order, amount_fen=5990, opened_at=shanghai(2026, 11, 24, 2, 0)
+        )
+    assert not OutboundMessage.objects.filter(case=case, template_key="handling_promise").exists()
+
+
 def test_an_application_without_a_customer_gets_its_deadline_but_no_message(db):
     with time_machine.travel(TEN_AM, tick=False):
         case = services.open_application(kind=CaseKind.COMPENSATION, order=None)
@@ -593,6 +607,20 @@ def test_a_small_defect_worth_exactly_the_compensation_is_compensated(order):
 def test_a_small_defect_compensation_is_never_more_than_is_left(make_order, kind):
     case = services.open_application(kind=kind, order=make_order(300), amount_fen=300, small_defect=True)
     assert payouts(case) == [("compensation", 300)]
+
+
+def test_a_one_fen_small_defect_compensation_is_paid(make_order):
+    case = services.open_application(kind=CaseKind.COMPENSATION, order=make_order(1), small_defect=True)
+    assert payouts(case) == [("compensation", 1)]
+
+
+def test_automation_reads_the_store_settings_when_none_are_given(order):
+    case = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=5990)
+    Case.objects.filter(pk=case.pk).update(amount_fen=1000)
+
+    services.apply_automation(case=Case.objects.get(pk=case.pk))
+
+    assert payouts(case) == [("refund", 1000)]
 
 
 @pytest.mark.parametrize("kind", [CaseKind.EXCHANGE, CaseKind.RESHIP])
