@@ -10,8 +10,9 @@ survivors left are equivalent to the code:
 - x__qualifies_for_auto_refund__mutmut_4 (0 < amount → 0 <=): an amount of 0 makes an automatic refund of 0, which
   approves nothing either way (test_a_refund_application_without_an_amount_waits_for_an_agent).
 - x_confirm_payout__mutmut_51 (_apologise's payout → None): _apologise does not read the payout.
-- x_open_application__mutmut_9 (store → None): open_case, record_customer_message, apply_automation and
-  promise_handling each load the same one-row store settings themselves.
+- x_open_application__mutmut_9, _24, _38, _42, _46, _48, _50, _52, _54 (the store settings not read first, or not
+  passed on): open_case, record_customer_message, apply_automation and promise_handling each load the same one-row
+  store settings themselves.
 - x_apply_automation__mutmut_38, _42 (approve_refund's amount_fen → None / dropped): it is the case's amount, which
   approve_refund defaults to.
 - x__apologise__mutmut_37, _38, _40, _41 (case_variables' customer or store → None / dropped): case_variables then
