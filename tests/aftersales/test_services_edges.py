@@ -26,8 +26,7 @@ import time_machine
 from django.utils import timezone, translation
 
 from aftersales import services
-from aftersales.models import Payout
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import (
     Case,
@@ -46,6 +45,7 @@ from backoffice.models import (
     ResponseWait,
     Status,
 )
+from backoffice.payouts.models import Payout
 from tests.factories import CaseFactory, shanghai
 
 

@@ -25,8 +25,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
-from aftersales.models import Payout
-from backoffice import casework
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import (
     DESK_KINDS,
@@ -47,6 +46,7 @@ from backoffice.models import (
     TrackingEvent,
     Trigger,
 )
+from backoffice.payouts.models import Payout
 from logistics import services
 from logistics.models import CourierContact, OutOfStockOffer, Problem
 from logistics.tracking import TrackEvent
