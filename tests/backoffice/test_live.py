@@ -138,3 +138,21 @@ def test_the_timeline_names_who_took_the_case_not_their_login(agent, agent_clien
 
     assert "→ 王小丽</li>" in page
     assert "→ agent</li>" not in page
+
+
+def test_an_event_committed_late_with_a_lower_id_still_reaches_the_page(agent, agent_client):
+    """PostgreSQL hands out ids at insert and shows rows at commit: a slow transaction's event can appear after a
+    newer one. Simulated with explicit ids: the later-seen event has the lower id."""
+    case = CaseFactory(assignee=agent)
+    base = live(agent_client, case).json()["last"]
+    CaseEvent.objects.create(id=base + 50, case=case, type=EventType.CUSTOMER_MESSAGE, body="先到的消息")
+    after = live(agent_client, case, after=base).json()["last"]
+    assert after == base + 50
+    seen = live(agent_client, case, after=after)
+    assert live(agent_client, case, after=after, HTTP_IF_NONE_MATCH=seen["ETag"]).status_code == 304
+
+    CaseEvent.objects.create(id=base + 10, case=case, type=EventType.CUSTOMER_MESSAGE, body="晚提交的消息")
+    late = live(agent_client, case, after=after, HTTP_IF_NONE_MATCH=seen["ETag"])
+
+    assert late.status_code == 200
+    assert "晚提交的消息" in "".join(entry["html"] for entry in late.json()["events"])
