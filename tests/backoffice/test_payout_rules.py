@@ -236,10 +236,12 @@ def test_confirming_one_payout_leaves_the_other_payouts_of_the_case_requested():
 
 
 def test_an_agent_marks_a_payout_of_the_case_and_gets_it_back():
-    case = _case()
+    case = _case(paid_fen=10000)
     agent = AgentFactory()
-    payout = PayoutFactory(case=case)
+    first = PayoutFactory(case=case, amount_fen=4000)
+    payout = PayoutFactory(case=case, amount_fen=6000)
     marked = payouts.mark_payout(case=case, payout_id=payout.pk, succeeded=False, actor=agent)
+    assert Payout.objects.get(pk=first.pk).state == Payout.State.REQUESTED  # the one asked for, not the case's first
     assert marked.pk == payout.pk
     assert (marked.state, marked.confirmed_by) == (Payout.State.FAILED, agent)
     assert CaseEvent.objects.get(case=case, type=EventType.PAYOUT_FAILED).actor == agent
@@ -281,6 +283,9 @@ def test_refunds_on_the_way_are_the_cases_requested_refunds_in_order():
 
 
 # --- apologise ------------------------------------------------------------------------------------------------------
+
+# mutmut: x_apologise__mutmut_37, _40 (no `customer=customer`) are equivalent: case_variables takes case.customer, the same.
+# mutmut: x_apologise__mutmut_38, _41 (no `store=store`) are equivalent: case_variables loads the same StoreSettings row.
 
 
 def _template(body="{customer_name}，您的退款 {refund_amount} 已到账。"):

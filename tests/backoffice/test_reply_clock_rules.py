@@ -6,6 +6,7 @@ stop_reply_clock, _auto_reply, reply_to_customer): each test pins a state a plau
 """
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -416,3 +417,44 @@ def test_an_empty_reply_is_refused_by_its_message():
     assert str(refused.value) == "Write a reply first."
     assert not CaseEvent.objects.filter(case=case).exists()
     assert Case.objects.get(pk=case.pk).updated_at == TEN
+
+
+# --- races the unique constraints settle --------------------------------------------------------------------------
+
+
+def test_a_delivery_stored_by_another_worker_after_the_check_is_dropped_without_side_effects(monkeypatch):
+    case = _case(status=Status.WAITING)
+    CaseEvent.objects.create(case=case, type=EventType.CUSTOMER_MESSAGE, body="在吗", at=TEN, external_id="m-1")
+
+    class CheckedTooEarly:
+        """The duplicate check ran before the other worker's copy was committed; inserts are real."""
+
+        objects = SimpleNamespace(
+            filter=lambda **lookups: SimpleNamespace(exists=lambda: False), create=CaseEvent.objects.create
+        )
+
+    monkeypatch.setattr(casework, "CaseEvent", CheckedTooEarly)
+    assert casework.record_customer_message(case=case, body="在吗", at=TEN, external_id="m-1") is None
+    assert CaseEvent.objects.filter(case=case, type=EventType.CUSTOMER_MESSAGE).count() == 1
+    assert not ResponseWait.objects.filter(case=case).exists()
+    assert Case.objects.get(pk=case.pk).status == Status.WAITING
+
+
+def test_a_wait_another_message_opened_after_the_check_is_the_one_joined(monkeypatch):
+    case = _case()
+    theirs = ResponseWait.objects.create(case=case, started_at=TEN, due_at=TEN + dt.timedelta(minutes=3))
+    real_open_wait = casework.open_wait
+    calls = []
+
+    def not_yet_there_at_first(c):
+        calls.append(c)
+        return None if len(calls) == 1 else real_open_wait(c)
+
+    monkeypatch.setattr(casework, "open_wait", not_yet_there_at_first)
+    store = StoreSettings.load()
+    wait = casework.start_wait(
+        case=case, at=TEN + dt.timedelta(minutes=1), store=store, calendar=Calendar.for_store(store)
+    )
+    assert wait == theirs
+    assert calls == [case, case]
+    assert ResponseWait.objects.filter(case=case).count() == 1
