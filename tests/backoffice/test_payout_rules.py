@@ -112,6 +112,8 @@ def test_pay_requests_the_payout_on_the_case_and_its_order():
 
 # --- confirm_payout -------------------------------------------------------------------------------------------------
 
+# mutmut: x_confirm_payout__mutmut_51 (apologise(payout=None)) is equivalent: apologise never reads the payout (one per case).
+
 
 def _apologies(case):
     return list(OutboundMessage.objects.filter(case=case, template_key="refund_apology"))
