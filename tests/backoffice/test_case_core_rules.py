@@ -430,6 +430,8 @@ def test_a_new_priority_is_stored_and_audited_and_the_same_one_is_not():
 
 # --- releasing and assigning --------------------------------------------------------------------------------------
 
+# mutmut: x_release_case__mutmut_20, _25 (after=None, after left out) are equivalent: record_event stores `after or {}`.
+
 
 def test_the_assignee_releases_a_case_to_the_queue():
     agent = AgentFactory(username="xiaoli")
@@ -514,7 +516,9 @@ def test_assigning_many_returns_only_those_that_changed_and_all_or_nothing():
     already = CaseFactory(assignee=agent)
     free = CaseFactory()
     taken = CaseFactory(assignee=AgentFactory())
-    assert casework.assign_cases(cases=[already, free, taken], assignee=agent, actor=None) == [free, taken]
+    supervisor = AgentFactory()
+    assert casework.assign_cases(cases=[already, free, taken], assignee=agent, actor=supervisor) == [free, taken]
+    assert [(e.case, e.actor) for e in CaseEvent.objects.order_by("pk")] == [(free, supervisor), (taken, supervisor)]
     assert casework.assign_cases(cases=[free, taken], assignee=None, actor=None) == [free, taken]
     assert casework.assign_cases(cases=[free], assignee=None, actor=None) == []
     callback = CaseFactory(callback=True)
