@@ -431,6 +431,7 @@ def test_a_new_priority_is_stored_and_audited_and_the_same_one_is_not():
 # --- releasing and assigning --------------------------------------------------------------------------------------
 
 # mutmut: x_release_case__mutmut_20, _25 (after=None, after left out) are equivalent: record_event stores `after or {}`.
+# mutmut: x_assign_case__mutmut_13 (allows() without WORK, so VIEW) is equivalent: every desk gives both the same roles.
 
 
 def test_the_assignee_releases_a_case_to_the_queue():
