@@ -458,3 +458,37 @@ def test_a_wait_another_message_opened_after_the_check_is_the_one_joined(monkeyp
     assert wait == theirs
     assert calls == [case, case]
     assert ResponseWait.objects.filter(case=case).count() == 1
+
+
+# --- QA-5: phrases the store warns about --------------------------------------------------------------------------
+
+WARNED = "方便的话麻烦您修改一下评价~"  # shipped as a warned phrase (修改*评价)
+
+
+def test_a_warned_reply_is_refused_until_the_agent_confirms_it():
+    agent = AgentFactory()
+    case = _case(updated_at=TEN)
+    with pytest.raises(DomainError) as refused:
+        casework.reply_to_customer(case=case, body=WARNED, actor=agent)
+    assert str(refused.value).startswith("This reply needs a confirmation before it is sent.")
+    assert not CaseEvent.objects.filter(case=case).exists()
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_confirmed_warned_reply_goes_out_with_the_warning_on_the_timeline_first():
+    agent = AgentFactory()
+    case = _case()
+    event = casework.reply_to_customer(case=case, body=WARNED, actor=agent, confirm_warnings=True)
+    warned, reply = CaseEvent.objects.filter(
+        case=case, type__in=[EventType.QA_PHRASE_WARNED, EventType.REPLY]
+    ).order_by("pk")
+    assert (warned.type, warned.actor, reply) == (EventType.QA_PHRASE_WARNED, agent, event)
+    assert "修改*评价" in warned.body
+    assert [w["phrase"] for w in warned.after["warnings"]] == ["修改*评价"]
+    assert OutboundMessage.objects.get(case=case).body == WARNED
+
+
+def test_an_ordinary_reply_records_no_warning():
+    case = _case()
+    casework.reply_to_customer(case=case, body="亲，在的~", actor=AgentFactory())
+    assert not CaseEvent.objects.filter(case=case, type=EventType.QA_PHRASE_WARNED).exists()

@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from backoffice.cases import services as casework
 from backoffice.models import Case, CaseEvent, CaseKind, Desk, EventType, Priority, StaffProfile, Status
@@ -178,6 +179,18 @@ def test_round_robin_with_nobody_on_duty_hands_out_nothing():
     assert Case.objects.get(pk=case.pk).assignee is None
 
 
+def test_round_robin_reads_the_agents_once_with_their_users():
+    _on_duty("a")
+    _on_duty("b")
+    for i in range(3):
+        _waiting(due_at=NOON + dt.timedelta(minutes=i))
+    with CaptureQueriesContext(connection) as queries:
+        assert casework.auto_assign(desk=Desk.AFTERSALES) == 3
+    user_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "auth_user"' in q["sql"]]
+    assert user_reads == []  # each agent's user came with the on-duty list, not one read per hand-out
+
+
+# mutmut: x_auto_assign__mutmut_28 (load counted over every assignee) is equivalent: only the on-duty agents' counts are read.
 def test_round_robin_counts_open_cases_of_every_desk_towards_the_limit():
     a = _on_duty("a", limit=1)
     CaseFactory(logistics=True, assignee=a, status=Status.WAITING)
