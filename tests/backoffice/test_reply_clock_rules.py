@@ -492,3 +492,16 @@ def test_an_ordinary_reply_records_no_warning():
     case = _case()
     casework.reply_to_customer(case=case, body="亲，在的~", actor=AgentFactory())
     assert not CaseEvent.objects.filter(case=case, type=EventType.QA_PHRASE_WARNED).exists()
+
+
+def test_the_reply_the_answer_and_the_first_reply_are_one_moment_on_a_running_clock():
+    agent = AgentFactory()
+    case = _case()
+    casework.record_customer_message(case=case, body="在吗")
+    event = casework.reply_to_customer(case=case, body="亲，在的~", actor=agent)  # the clock runs: no time_machine
+    wait = ResponseWait.objects.get(case=case)
+    row = Case.objects.get(pk=case.pk)
+    assert wait.answered_at == event.at == row.first_replied_at == row.updated_at
+
+
+# mutmut: x_reply_to_customer__mutmut_28 (`after = None` when nobody waited) is equivalent: record_event stores `after or {}`.
