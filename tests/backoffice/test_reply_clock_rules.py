@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from backoffice.cases import services as casework
@@ -505,3 +507,33 @@ def test_the_reply_the_answer_and_the_first_reply_are_one_moment_on_a_running_cl
 
 
 # mutmut: x_reply_to_customer__mutmut_28 (`after = None` when nobody waited) is equivalent: record_event stores `after or {}`.
+
+
+def test_a_rule_whose_template_is_switched_off_does_not_stand_in_the_way(own_rules):
+    AutoReplyRuleFactory(keywords="到账", priority=1, template=MessageTemplateFactory(active=False))
+    active = AutoReplyRuleFactory(keywords="到账", priority=2)
+    case = _case()
+    casework.record_customer_message(case=case, body="多久到账", at=TEN)
+    assert [e.after for e in _auto(case)] == [{"template": active.template.key}]
+    night = _case()
+    AutoReplyRule.objects.filter(pk=active.pk).update(active=False)
+    casework.record_customer_message(case=night, body="多久到账", at=shanghai(2026, 3, 4, 23, 30))
+    assert [e.after for e in _auto(night)] == [{"template": "out_of_hours"}]
+
+
+def test_the_rules_are_read_with_their_templates(own_rules):
+    for n in range(3):
+        AutoReplyRuleFactory(keywords=f"词{n}", priority=n)
+    case = _case()
+    with CaptureQueriesContext(connection) as queries:
+        casework.record_customer_message(case=case, body="词2", at=TEN)
+    template_reads = [q for q in queries if 'FROM "backoffice_messagetemplate"' in q["sql"]]
+    assert len(template_reads) == 1  # the matching template, sent by key; the rules came with theirs
+
+
+def test_the_platforms_window_is_the_given_stores():
+    store = StoreSettings.load()
+    store.r1_window_opens = dt.time(7, 0)  # not saved: the caller's settings are the ones that count
+    case = _case()
+    casework.record_customer_message(case=case, body="在吗", at=shanghai(2026, 3, 4, 7, 30), store=store)
+    assert ResponseWait.objects.get(case=case).window_due_at == shanghai(2026, 3, 4, 7, 33)
