@@ -307,6 +307,7 @@ def test_a_move_off_the_table_is_refused_by_its_message(hooks):
 def test_resolving_stamps_the_time_clears_every_deadline_and_ends_the_open_wait_as_a_miss(hooks):
     agent = AgentFactory()
     case = _with_deadlines()
+    ended_earlier = _wait(case, ended_at=NOON - dt.timedelta(days=1))
     open_wait = _wait(case)
     answered = _wait(case, answered_at=NOON, answered_by=agent, answer="reply")
     elsewhere = _wait(CaseFactory())
@@ -319,6 +320,7 @@ def test_resolving_stamps_the_time_clears_every_deadline_and_ends_the_open_wait_
         assert (row.awaiting_reply_since, row.first_response_due, row.resolve_due, row.due_at) == (None,) * 4
     assert ResponseWait.objects.get(pk=open_wait.pk).ended_at == later
     assert ResponseWait.objects.get(pk=answered.pk).ended_at is None
+    assert ResponseWait.objects.get(pk=ended_earlier.pk).ended_at == NOON - dt.timedelta(days=1)
     assert ResponseWait.objects.get(pk=elsewhere.pk).ended_at is None
     event = CaseEvent.objects.get(case=case)
     assert (event.type, event.actor, event.body, event.before, event.after) == (
@@ -332,15 +334,18 @@ def test_resolving_stamps_the_time_clears_every_deadline_and_ends_the_open_wait_
 
 
 def test_closing_stamps_the_close_and_clears_every_deadline(hooks):
+    agent = AgentFactory()
     case = _with_deadlines(status=Status.IN_PROGRESS)
     wait = _wait(case)
     with time_machine.travel(NOON, tick=False):
-        casework.transition_case(case=case, to=Status.CLOSED)
+        casework.transition_case(case=case, to=Status.CLOSED, actor=agent)
     row = Case.objects.get(pk=case.pk)
     assert (row.status, row.resolved_at, row.closed_at) == (Status.CLOSED, None, NOON)
     assert (row.awaiting_reply_since, row.first_response_due, row.resolve_due, row.due_at) == (None,) * 4
     assert ResponseWait.objects.get(pk=wait.pk).ended_at == NOON
-    assert hooks == [("after_close", Status.CLOSED, None)]
+    event = CaseEvent.objects.get(case=case)
+    assert (event.actor, event.body) == (agent, "")  # no note: an empty body
+    assert hooks == [("after_close", Status.CLOSED, agent)]
 
 
 def test_waiting_on_the_customer_keeps_the_deadlines_and_the_wait(hooks):
@@ -358,14 +363,15 @@ def test_waiting_on_the_customer_keeps_the_deadlines_and_the_wait(hooks):
 
 @pytest.mark.parametrize("settled", [Status.RESOLVED, Status.CLOSED])
 def test_reopening_clears_the_settled_times_and_runs_the_reopen_hook(hooks, settled):
+    agent = AgentFactory()
     case = CaseFactory(status=settled, resolved_at=NOON, closed_at=NOON)
     later = NOON + dt.timedelta(days=1)
     with time_machine.travel(later, tick=False):
-        casework.transition_case(case=case, to=Status.IN_PROGRESS)
+        casework.transition_case(case=case, to=Status.IN_PROGRESS, actor=agent)
     row = Case.objects.get(pk=case.pk)
     assert (row.status, row.resolved_at, row.closed_at, row.updated_at) == (Status.IN_PROGRESS, None, None, later)
     assert (case.resolved_at, case.closed_at) == (None, None)
-    assert hooks == [("after_reopen", Status.IN_PROGRESS, None)]
+    assert hooks == [("after_reopen", Status.IN_PROGRESS, agent)]
 
 
 def test_closing_a_resolved_case_keeps_when_it_was_resolved(hooks):

@@ -132,6 +132,8 @@ def test_later_messages_join_the_open_wait_and_a_new_wait_starts_after_an_answer
     assert Case.objects.get(pk=case.pk).awaiting_reply_since == later
 
 
+# mutmut: x_record_customer_message__mutmut_6 (Calendar.for_store(None)) is equivalent: the one store's hours either way.
+# mutmut: x_record_customer_message__mutmut_10 (check external_id=None) is equivalent: the unique constraint drops it.
 def test_a_repeated_delivery_is_stored_once():
     case = _case()
     assert casework.record_customer_message(case=case, body="在吗", at=TEN, external_id="m-1") is not None
