@@ -23,6 +23,12 @@ pytestmark = pytest.mark.django_db
 NOON = shanghai(2026, 3, 4, 12)
 
 
+# On SQLite these change only what PostgreSQL's row locks would show (each is equivalent here: with no locks the
+# fallback read picks the same row as the intervened-then-deadline reads; the tests marked `postgres` race them):
+# mutmut: x_take_next_case__mutmut_30 (skip_locked = None: the plain read) is equivalent on SQLite; the guard still holds.
+# mutmut: x_take_next_case__mutmut_32, _33, _51 (the partial reads' row dropped or ignored) are equivalent on SQLite.
+# mutmut: x_take_next_case__mutmut_38 to _44 (skip_locked/of arguments of the partial reads) are equivalent on SQLite.
+# mutmut: x_take_next_case__mutmut_52, _55 to _59 (the locked fallback read) are equivalent on SQLite: reached only empty.
 @pytest.fixture(params=["plain", "skip_locked"], autouse=True)
 def read(request, monkeypatch):
     monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", request.param == "skip_locked")
