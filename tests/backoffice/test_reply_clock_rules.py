@@ -539,3 +539,14 @@ def test_the_platforms_window_is_the_given_stores():
     case = _case()
     casework.record_customer_message(case=case, body="在吗", at=shanghai(2026, 3, 4, 7, 30), store=store)
     assert ResponseWait.objects.get(case=case).window_due_at == shanghai(2026, 3, 4, 7, 33)
+
+
+def test_a_reply_takes_only_its_own_case_and_never_one_someone_took_meanwhile():
+    agent, holder = AgentFactory(), AgentFactory()
+    other = _case()
+    case = _case()
+    stale = Case.objects.get(pk=case.pk)  # the reply box was opened while the case was unassigned
+    Case.objects.filter(pk=case.pk).update(assignee=holder)
+    casework.reply_to_customer(case=stale, body="亲，在的~", actor=agent)
+    assert Case.objects.get(pk=case.pk).assignee == holder
+    assert Case.objects.get(pk=other.pk).assignee is None
