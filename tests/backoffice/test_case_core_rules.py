@@ -39,6 +39,30 @@ def _english():
         yield
 
 
+# --- events -----------------------------------------------------------------------------------------------------
+
+
+def test_an_event_without_body_or_target_names_its_case_or_nothing():
+    case = CaseFactory()
+    with time_machine.travel(NOON, tick=False):
+        on_case = casework.record_event(case=case, type=EventType.NOTE)
+        off_case = casework.record_event(case=None, type=EventType.DUTY_CHANGED)
+    for event in (on_case, off_case):
+        event = CaseEvent.objects.get(pk=event.pk)
+        assert (event.body, event.before, event.after, event.external_id, event.actor, event.at) == (
+            "",
+            {},
+            {},
+            "",
+            None,
+            NOON,
+        )
+    assert (CaseEvent.objects.get(pk=on_case.pk).target, CaseEvent.objects.get(pk=off_case.pk).target) == (
+        case.number,
+        "",
+    )
+
+
 # --- numbers ----------------------------------------------------------------------------------------------------
 
 
@@ -206,6 +230,7 @@ def test_opening_without_a_time_or_an_order_uses_the_clock_and_the_defaults():
     case = Case.objects.get(pk=case.pk)
     assert (case.number, case.customer, case.order, case.created_at) == ("LG-20260304-0001", customer, None, NOON)
     assert (case.priority, case.source, case.amount_fen, case.small_defect) == (Priority.NORMAL, "manual", 0, False)
+    assert (case.reason, case.subject) == ("", "")
     assert (case.resolve_due, case.due_at) == (None, None)
     event = CaseEvent.objects.get(case=case)
     assert (event.actor, event.at, event.after["order"]) == (None, NOON, None)
