@@ -203,3 +203,18 @@ def test_round_robin_counts_open_cases_of_every_desk_towards_the_limit():
     case = _waiting()
     assert casework.auto_assign(desk=Desk.AFTERSALES) == 0
     assert Case.objects.get(pk=case.pk).assignee is None
+
+
+def test_a_case_closed_between_the_read_and_the_claim_is_not_taken(monkeypatch):
+    agent = AgentFactory()
+    case = _waiting()
+    real = casework._claim_changes
+
+    def closed_meanwhile(who, **kwargs):
+        Case.objects.filter(pk=case.pk).update(status=Status.CLOSED)
+        return real(who, **kwargs)
+
+    monkeypatch.setattr(casework, "_claim_changes", closed_meanwhile)
+    assert _take(agent) is None
+    row = Case.objects.get(pk=case.pk)
+    assert (row.status, row.assignee) == (Status.CLOSED, None)
