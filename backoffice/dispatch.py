@@ -31,8 +31,7 @@ def enqueue(name: str, *args) -> bool:
     if time.monotonic() < _broker_down_until:
         return False
     try:
-        # No retries: the row is the record and the sweep sends it; a web request must not wait on a dead broker.
-        task_named(name).apply_async(args, retry=False)
+        task_named(name).delay(*args)
     except Exception:  # noqa: BLE001 - any broker error means the same: leave it to the sweep
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("broker unavailable; %s%s waits for the sweep", name, args)
