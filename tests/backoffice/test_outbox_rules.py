@@ -236,3 +236,91 @@ def test_deliver_many_uses_each_channels_backend_and_counts_every_failure(clock,
 
 # mutmut: x_deliver_many__mutmut_22 (results["requeued"] = ...) is equivalent because the counter holds no requeued
 # messages before the loop's one release, which breaks out of it.
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    calls = []
+    monkeypatch.setattr(outbox.dispatch, "enqueue", lambda name, *args: calls.append((name, *args)) or True)
+    return calls
+
+
+def test_queue_message_records_it_on_the_timeline_and_sends_when_due(
+    clock, case, agent, enqueued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.queue_message(
+            customer=case.customer,
+            case=case,
+            body="hi",
+            idempotency_key="k1",
+            channel=Channel.SMS,
+            template_key="t1",
+            actor=agent,
+        )
+    stored = row(message)
+    assert (stored.state, stored.send_after, stored.channel, stored.template_key, stored.body) == (
+        State.PENDING,
+        NOW,
+        Channel.SMS,
+        "t1",
+        "hi",
+    )
+    (event,) = events(case, EventType.OUTBOUND_QUEUED)
+    assert (event.actor, event.body, event.target, event.after) == (
+        agent,
+        "hi",
+        f"outbound:{message.pk}",
+        {"channel": "sms", "template": "t1"},
+    )
+    assert enqueued == [("backoffice.tasks.deliver_message", message.pk)]
+
+
+def test_queue_message_due_now_is_sent_and_one_due_later_waits(
+    clock, customer, enqueued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        now = queue(customer, "a", send_after=NOW)
+        later = queue(customer, "b", send_after=NOW + dt.timedelta(microseconds=1))
+    assert enqueued == [("backoffice.tasks.deliver_message", now.pk)]
+    assert row(later).send_after == NOW + dt.timedelta(microseconds=1)
+
+
+def test_queue_messages_keeps_earlier_keys_and_sends_the_due_ones_in_groups_of_fifty(
+    clock, case, enqueued, django_capture_on_commit_callbacks
+):
+    earlier = queue(case.customer, "k0", case=case)
+    fresh = [
+        OutboundMessage(customer=case.customer, case=case, body=f"b{i}", idempotency_key=f"k{i}", template_key="t")
+        for i in range(outbox.DELIVERY_GROUP + 2)
+    ]
+    waiting = OutboundMessage(customer=case.customer, body="w", idempotency_key="w", send_after=NOW + dt.timedelta(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = outbox.queue_messages([*fresh, waiting])
+    assert (stored[0].pk, stored[0].body) == (earlier.pk, "hi")
+    assert [m.pk for m in stored[1:]] == [m.pk for m in fresh[1:]] + [waiting.pk]
+    new = [m.pk for m in fresh[1:]]
+    assert enqueued == [
+        ("backoffice.tasks.deliver_messages", new[: outbox.DELIVERY_GROUP]),
+        ("backoffice.tasks.deliver_messages", new[outbox.DELIVERY_GROUP :]),
+    ]
+    assert row(fresh[1]).send_after == NOW
+    lines = events(case, EventType.OUTBOUND_QUEUED)
+    assert len(lines) == 1 + outbox.DELIVERY_GROUP + 1
+    assert (lines[-1].body, lines[-1].target, lines[-1].after) == (
+        fresh[-1].body,
+        f"outbound:{fresh[-1].pk}",
+        {"channel": "chat", "template": "t"},
+    )
+
+
+def test_a_group_the_broker_refuses_leaves_the_rest_to_the_sweep(monkeypatch):
+    calls = []
+
+    def refuse(name, ids):
+        calls.append(ids)
+        return False
+
+    monkeypatch.setattr(outbox.dispatch, "enqueue", refuse)
+    outbox._enqueue_many(list(range(outbox.DELIVERY_GROUP * 2 + 1)))
+    assert calls == [list(range(outbox.DELIVERY_GROUP))]
