@@ -324,3 +324,63 @@ def test_a_group_the_broker_refuses_leaves_the_rest_to_the_sweep(monkeypatch):
     monkeypatch.setattr(outbox.dispatch, "enqueue", refuse)
     outbox._enqueue_many(list(range(outbox.DELIVERY_GROUP * 2 + 1)))
     assert calls == [list(range(outbox.DELIVERY_GROUP))]
+
+
+def test_retry_failed_touches_only_that_message_and_sends_it_after_commit(
+    clock, case, supervisor, enqueued, django_capture_on_commit_callbacks
+):
+    message, other = queue(case.customer, "a", case=case), queue(case.customer, "b", case=case)
+    OutboundMessage.objects.update(state=State.FAILED, attempts=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.retry_failed(message=message, actor=supervisor) is True
+    assert enqueued == [("backoffice.tasks.deliver_message", message.pk)]
+    assert (row(other).state, row(other).attempts) == (State.FAILED, 5)
+    assert events(case, EventType.OUTBOUND_QUEUED)[-1].actor == supervisor
+
+
+def test_release_stale_sending_logs_how_many_went_back(clock, customer, caplog):
+    for key in "ab":
+        queue(customer, key)
+    OutboundMessage.objects.update(state=State.SENDING, send_after=NOW - dt.timedelta(days=1))
+    with caplog.at_level(logging.WARNING, logger=outbox.logger.name):
+        assert outbox.release_stale_sending() == 2
+    assert caplog.messages == ["2 outbound message(s) stuck in sending were put back in the queue"]
+
+
+def test_due_message_ids_takes_only_pending_rows_and_five_hundred_by_default(clock, customer):
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(customer=customer, body="x", idempotency_key=f"k{i}", send_after=NOW) for i in range(501)
+    )
+    OutboundMessage.objects.filter(idempotency_key="k0").update(state=State.SENT, send_after=NOW - dt.timedelta(1))
+    OutboundMessage.objects.filter(idempotency_key="k1").update(state=State.FAILED, send_after=NOW - dt.timedelta(1))
+    due = outbox.due_message_ids()
+    assert len(due) == 499 and min(due) == OutboundMessage.objects.get(idempotency_key="k2").pk
+    OutboundMessage.objects.create(customer=customer, body="x", idempotency_key="k501", send_after=NOW)
+    OutboundMessage.objects.create(customer=customer, body="x", idempotency_key="k502", send_after=NOW)
+    assert len(outbox.due_message_ids()) == 500
+
+
+# mutmut: x_due_message_ids__mutmut_3 (release_stale_sending(None)) is equivalent because the sweep then reads the
+# clock itself, a moment after `now`. x_due_message_ids__mutmut_7 (values_list(flat=True)) is equivalent because
+# values_list without a field name with flat=True gives the primary key.
+
+
+def test_group_answers_overtaken_by_a_later_attempt_or_state_are_superseded(clock, customer, monkeypatch):
+    a, b, c = (queue(customer, key) for key in "abc")
+    OutboundMessage.objects.filter(pk=c.pk).update(last_error="old")
+
+    class Overtaking:
+        def send(self, message):
+            if message.pk == c.pk:
+                # Another worker's attempt 2 answered at the same instant; a supervisor gave up on b.
+                OutboundMessage.objects.filter(pk=a.pk).update(attempts=2, state=State.SENT, sent_at=NOW)
+                OutboundMessage.objects.filter(pk=b.pk).update(state=State.FAILED)
+
+    monkeypatch.setattr(outbox, "get_backend", lambda channel="": Overtaking())
+    assert outbox.deliver_many([a.pk, b.pk, c.pk]) == {"sent": 1, "superseded": 2}
+    assert [(row(m).state, row(m).attempts, row(m).sent_at) for m in (a, b, c)] == [
+        (State.SENT, 2, NOW),
+        (State.FAILED, 1, None),
+        (State.SENT, 1, NOW),
+    ]
+    assert row(c).last_error == ""
