@@ -384,3 +384,28 @@ def test_group_answers_overtaken_by_a_later_attempt_or_state_are_superseded(cloc
         (State.SENT, 1, NOW),
     ]
     assert row(c).last_error == ""
+
+
+def test_lock_pending_takes_only_the_given_pending_due_rows_with_their_customer(
+    clock, customer, django_assert_num_queries
+):
+    asked, due_now, sent, later = (queue(customer, key) for key in "abcd")
+    queue(customer, "not-asked")
+    OutboundMessage.objects.filter(pk=asked.pk).update(send_after=NOW - dt.timedelta(hours=1))
+    OutboundMessage.objects.filter(pk=sent.pk).update(state=State.SENT)
+    OutboundMessage.objects.filter(pk=later.pk).update(send_after=NOW + dt.timedelta(microseconds=1))
+    locked = outbox.lock_pending([later.pk, sent.pk, due_now.pk, asked.pk], now=NOW)
+    assert [m.pk for m in locked] == [asked.pk, due_now.pk]
+    with django_assert_num_queries(0):
+        assert locked[0].customer.pdd_user_id == "u-1"
+
+
+def test_claim_group_moves_send_after_to_the_claim(clock, customer):
+    message = queue(customer, send_after=NOW - dt.timedelta(hours=1))
+    (claimed,) = outbox.claim_group(outbox.lock_pending([message.pk], now=NOW), now=NOW)
+    assert (claimed.state, claimed.attempts, claimed.send_after) == (State.SENDING, 1, NOW)
+    assert (row(message).state, row(message).attempts, row(message).send_after) == (State.SENDING, 1, NOW)
+
+
+# mutmut: x_lock_pending__mutmut_11 to _18 (the select_for_update arguments) are not reached on SQLite, which has no
+# SKIP LOCKED; the PostgreSQL run exercises that branch.
