@@ -8,7 +8,16 @@ import time_machine
 
 from backoffice.cases import services as casework
 from backoffice.messaging import outbox
-from backoffice.models import CaseEvent, CaseKind, Channel, Customer, Desk, EventType, OutboundMessage
+from backoffice.models import (
+    CaseEvent,
+    CaseKind,
+    Channel,
+    Customer,
+    Desk,
+    EventType,
+    MessageTemplate,
+    OutboundMessage,
+)
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 State = OutboundMessage.State
@@ -409,3 +418,35 @@ def test_claim_group_moves_send_after_to_the_claim(clock, customer):
 
 # mutmut: x_lock_pending__mutmut_11 to _18 (the select_for_update arguments) are not reached on SQLite, which has no
 # SKIP LOCKED; the PostgreSQL run exercises that branch.
+
+
+def test_send_template_renders_that_template_for_the_given_customer_and_queues_it_as_asked(clock, case, agent):
+    MessageTemplate.objects.create(key="0-first", name="first", body="wrong one")
+    MessageTemplate.objects.create(key="z-sms", name="sms", channel=Channel.SMS, body="{customer_name} {case_no} {x}")
+    other = Customer.objects.create(pdd_user_id="u-2", nickname="阿明", name="王明")
+    later = NOW + dt.timedelta(hours=1)
+    message = outbox.send_template(
+        key="z-sms", idempotency_key="k1", case=case, customer=other, extra={"x": "E"}, send_after=later, actor=agent
+    )
+    stored = row(message)
+    assert (stored.body, stored.channel, stored.template_key, stored.send_after, stored.customer) == (
+        f"王明 {case.number} E",
+        Channel.SMS,
+        "z-sms",
+        later,
+        other,
+    )
+    assert events(case, EventType.OUTBOUND_QUEUED)[-1].actor == agent
+
+
+def test_send_template_sends_nothing_when_switched_off_or_without_a_customer(clock, customer, caplog):
+    MessageTemplate.objects.create(key="off", name="off", body="x", active=False)
+    MessageTemplate.objects.create(key="on", name="on", body="x")
+    with caplog.at_level(logging.INFO, logger=outbox.logger.name):
+        assert outbox.send_template(key="off", idempotency_key="k1", customer=customer) is None
+        assert outbox.send_template(key="on", idempotency_key="k2") is None
+    assert caplog.messages == [
+        "template off not sent: inactive, missing or no customer",
+        "template on not sent: inactive, missing or no customer",
+    ]
+    assert not OutboundMessage.objects.exists()
