@@ -5,9 +5,11 @@ import logging
 
 import pytest
 import time_machine
+from django.test import override_settings
 
 from backoffice.cases import services as casework
 from backoffice.messaging import outbox
+from backoffice.messaging.channels import LocalBackend
 from backoffice.models import (
     CaseEvent,
     CaseKind,
@@ -450,3 +452,23 @@ def test_send_template_sends_nothing_when_switched_off_or_without_a_customer(clo
         "template on not sent: inactive, missing or no customer",
     ]
     assert not OutboundMessage.objects.exists()
+
+
+def test_deliver_answered_after_the_row_left_sending_is_superseded(clock, customer, monkeypatch):
+    class GivenUp:
+        def send(self, message):
+            OutboundMessage.objects.filter(pk=message.pk).update(state=State.FAILED)
+
+    monkeypatch.setattr(outbox, "get_backend", lambda channel="": GivenUp())
+    message = queue(customer)
+    assert outbox.deliver(message.pk) == "superseded"
+    assert (row(message).state, row(message).attempts, row(message).sent_at) == (State.FAILED, 1, None)
+
+
+@override_settings(OUTBOX_BACKEND="backoffice.messaging.channels.LocalBackend", OUTBOX_CHANNEL_BACKENDS={})
+def test_get_backend_takes_a_dotted_class_path():
+    assert type(outbox.get_backend(Channel.CHAT)) is LocalBackend
+
+
+# mutmut: x_get_backend__mutmut_1 (channel default "XXXX") is equivalent because every caller passes the channel and
+# no setting maps the empty channel name.
