@@ -10,6 +10,7 @@ from django.test import override_settings
 from backoffice.cases import services as casework
 from backoffice.messaging import outbox
 from backoffice.messaging.channels import LocalBackend
+from backoffice.messaging.library import RETURN_SHIPPING_TEXTS
 from backoffice.models import (
     CaseEvent,
     CaseKind,
@@ -19,7 +20,10 @@ from backoffice.models import (
     EventType,
     MessageTemplate,
     OutboundMessage,
+    StoreSettings,
 )
+from backoffice.store.money import format_fen
+from tests.factories import CaseFactory, CustomerFactory, make_order
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 State = OutboundMessage.State
@@ -472,3 +476,58 @@ def test_get_backend_takes_a_dotted_class_path():
 
 # mutmut: x_get_backend__mutmut_1 (channel default "XXXX") is equivalent because every caller passes the channel and
 # no setting maps the empty channel name.
+
+
+def test_case_variables_come_from_the_case_its_customer_order_and_last_parcel(clock, db):
+    customer = CustomerFactory(name="", nickname="小橘")
+    order = make_order(customer=customer, shipped=True, tracking_no="T-9")
+    case = CaseFactory(customer=customer, order=order, amount_fen=1234, resolved_amount_fen=0)
+    store = StoreSettings.load()
+    variables = outbox.case_variables(case)
+    shipment = order.shipments.get()
+    low, high = store.delivery_days(order.receiver_address, customer.province)
+    assert variables == {
+        "customer_name": "小橘",
+        "nickname": "小橘",
+        "order_no": order.number,
+        "tracking_no": "T-9",
+        "courier": shipment.courier.name,
+        "amount": format_fen(1234),
+        "refund_amount": format_fen(1234),
+        "paid_amount": format_fen(order.paid_fen),
+        "store_name": store.store_name,
+        "return_address": store.return_address,
+        "case_no": case.number,
+        "reason": case.get_reason_display(),
+        "delivery_days": f"{low}–{high}",
+        "ship_within_hours": str(store.ship_within_hours),
+        "compensation": format_fen(store.small_defect_compensation_fen),
+        "return_shipping": RETURN_SHIPPING_TEXTS.get(case.return_shipping_paid_by, ""),
+    }
+
+
+def test_case_variables_without_a_case_use_the_customer_given(clock, db):
+    customer = CustomerFactory(name="王明", nickname="阿明")
+    variables = outbox.case_variables(None, customer=customer)
+    assert (variables["customer_name"], variables["nickname"], variables["order_no"], variables["case_no"]) == (
+        "王明",
+        "阿明",
+        "",
+        "",
+    )
+    assert (variables["amount"], variables["paid_amount"], variables["reason"]) == (format_fen(0), "", "")
+
+
+def test_retry_all_failed_sends_the_oldest_failed_messages_again_up_to_the_limit(clock, case, supervisor):
+    first, second, third, sent = (queue(case.customer, key, case=case) for key in "abcd")
+    OutboundMessage.objects.exclude(pk=sent.pk).update(state=State.FAILED, attempts=5)
+    OutboundMessage.objects.filter(pk=sent.pk).update(state=State.SENT)
+    assert outbox.retry_all_failed(actor=supervisor, limit=2) == 2
+    assert [(row(m).state, row(m).attempts) for m in (first, second, third, sent)] == [
+        (State.PENDING, 0),
+        (State.PENDING, 0),
+        (State.FAILED, 5),
+        (State.SENT, 0),
+    ]
+    assert events(case, EventType.OUTBOUND_QUEUED)[-1].actor == supervisor
+    assert outbox.retry_all_failed(actor=supervisor) == 1
