@@ -531,3 +531,10 @@ def test_retry_all_failed_sends_the_oldest_failed_messages_again_up_to_the_limit
     ]
     assert events(case, EventType.OUTBOUND_QUEUED)[-1].actor == supervisor
     assert outbox.retry_all_failed(actor=supervisor) == 1
+
+
+def test_case_variables_of_a_case_without_an_order_leave_the_order_fields_empty(clock, db):
+    case = CaseFactory(order=None, amount_fen=500, resolved_amount_fen=300)
+    variables = outbox.case_variables(case)
+    assert [variables[name] for name in ("order_no", "tracking_no", "courier", "paid_amount")] == ["", "", "", ""]
+    assert (variables["amount"], variables["case_no"]) == (format_fen(300), case.number)
