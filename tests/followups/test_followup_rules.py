@@ -4,6 +4,8 @@ rows the caps and the budget refuse, with the exact states and reasons left behi
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from backoffice.followups import services as followups
@@ -197,3 +199,16 @@ def test_each_campaign_of_a_chunk_has_its_own_budget_and_caps(campaign, english)
         "rules": 1000,
         "other": 1000,
     }
+
+
+def test_lock_due_reads_each_rows_case_order_customer_and_template_with_it(campaign, closed_refund):
+    now = timezone.now()
+    case = closed_refund()
+    FollowUp.objects.all().delete()
+    FollowUp.objects.create(case=case, campaign=campaign, customer=case.customer, due_at=now, triggered_at=now)
+    # The rows and their campaigns: two statements, and nothing more to read what sending needs.
+    with CaptureQueriesContext(connection) as queries:
+        (row,) = followups.lock_due(now=now, limit=10)
+        assert (row.case.order.pk, row.customer.pk) == (case.order_id, case.customer_id)
+        assert row.campaign.template.pk == campaign.template_id
+    assert len(queries) == 2
