@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -212,3 +213,43 @@ def test_lock_due_reads_each_rows_case_order_customer_and_template_with_it(campa
         assert (row.case.order.pk, row.customer.pk) == (case.order_id, case.customer_id)
         assert row.campaign.template.pk == campaign.template_id
     assert len(queries) == 2
+
+
+def test_where_the_database_can_skip_locked_rows_lock_due_skips_them_and_locks_only_the_follow_ups(
+    campaign, monkeypatch
+):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(2), due=now)
+    locks = []
+    real = QuerySet.select_for_update
+
+    def select_for_update(queryset, **kwargs):
+        locks.append((queryset.model, kwargs))
+        return real(queryset, **kwargs)
+
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", True)
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    assert [r.pk for r in followups.lock_due(now=now, limit=10)] == [r.pk for r in rows]
+    # Not the case, order or customer rows: another dispatcher may need those for its own rows.
+    assert locks == [(FollowUp, {"skip_locked": True, "of": ("self",)})]
+
+
+def test_one_coupon_is_taken_alone(campaign):
+    campaign = _budget(campaign, budget=5000, spent=0)
+    assert followups.reserve_budget(campaign, 1) == 1
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 1000
+
+
+def test_a_budget_with_less_than_one_coupon_left_takes_nothing_and_writes_nothing(campaign, django_assert_num_queries):
+    campaign = _budget(campaign, budget=3000, spent=2500)
+    with django_assert_num_queries(0):
+        assert followups.reserve_budget(campaign, 3) == 0
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2500
+
+
+def test_a_part_of_a_coupon_left_in_the_budget_stays_unspent(campaign):
+    campaign = _budget(campaign, budget=3000, spent=500)
+    fits = followups.reserve_budget(campaign, 5)
+    assert (fits, type(fits)) == (2, int)
+    assert campaign.spent_fen == 2500
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2500
