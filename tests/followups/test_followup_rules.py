@@ -32,6 +32,12 @@ def _reloaded(rows: list[FollowUp]) -> list[FollowUp]:
     return list(FollowUp.objects.select_related("campaign").filter(pk__in=[r.pk for r in rows]).order_by("pk"))
 
 
+# mutmut: x_lock_due__mutmut_5 (order_by("due_at") without "pk") is equivalent on SQLite because ties come in rowid
+# order, which is the pk; only PostgreSQL could return them otherwise.
+# mutmut: x_lock_due__mutmut_33 (in_bulk(None)) is equivalent because it reads every campaign instead of the chunk's
+# ones and attaches the same campaign to each row (a cost, not a behaviour).
+
+
 # --- lock_due -----------------------------------------------------------------------------------------------------
 
 
@@ -80,6 +86,10 @@ def test_claim_chunk_says_how_many_rows_it_lost(campaign):
         followups.claim_chunk(rows, now=now)
 
 
+# mutmut: x_reserve_budget__mutmut_3 (while wanted >= 0) is equivalent because wanting 0 gives fits 0, which returns
+# 0 before any statement, as the loop not running does.
+
+
 # --- reserve_budget -----------------------------------------------------------------------------------------------
 
 
@@ -125,6 +135,10 @@ def test_wanting_nothing_takes_nothing(campaign, django_assert_num_queries):
     campaign = _budget(campaign, budget=5000, spent=0)
     with django_assert_num_queries(0):
         assert followups.reserve_budget(campaign, 0) == 0
+
+
+# mutmut: x_chunk_refusals__mutmut_5 (_recent_coupons also with no capped row) is equivalent because
+# _recent_coupons([]) returns an empty Counter without a statement.
 
 
 # --- chunk_refusals -----------------------------------------------------------------------------------------------
