@@ -267,3 +267,69 @@ def test_a_part_of_a_coupon_left_in_the_budget_stays_unspent(campaign):
     assert (fits, type(fits)) == (2, int)
     assert campaign.spent_fen == 2500
     assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2500
+
+
+# --- one follow-up at a time: claim_for_sending and _refusal ------------------------------------------------------
+
+
+def test_claim_for_sending_turns_a_scheduled_row_to_sent_once(campaign):
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now + dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=row.pk).update(attempts=1, last_error="timeout")
+    assert followups.claim_for_sending(row.pk, now=now) is True
+    assert FollowUp.objects.values_list("state", "sent_at", "attempts", "last_error").get(pk=row.pk) == (
+        FollowUp.State.SENT,
+        now,
+        2,
+        "",
+    )
+    assert followups.claim_for_sending(row.pk, now=now + dt.timedelta(minutes=1)) is False
+    assert FollowUp.objects.values_list("sent_at", "attempts").get(pk=row.pk) == (now, 2)
+
+
+def _one(campaign: Campaign, **change) -> tuple[FollowUp, Campaign]:
+    Campaign.objects.filter(pk=campaign.pk).update(**change)
+    (row,) = _reloaded(make_due(campaign, new_customers(1), due=timezone.now()))
+    return row, row.campaign
+
+
+def test_one_refusal_names_the_coupons_and_the_days_of_the_cap(campaign, english):
+    row, campaign = _one(campaign, cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    for days in (1, 6, 7):
+        Coupon.objects.create(
+            customer_id=row.customer_id,
+            value_fen=1,
+            valid_until=now,
+            campaign=campaign,
+            issued_at=now - dt.timedelta(days),
+        )
+    assert followups._refusal(row, campaign=campaign, now=now) == (
+        "cap",
+        "the customer already got 2 coupon(s) in 7 days",
+    )
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 0
+
+
+def test_one_coupon_under_the_cap_is_issued_and_counted(campaign):
+    row, campaign = _one(campaign, cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 1000
+
+
+def test_one_coupon_without_a_cap_is_issued_whatever_the_customer_got(campaign):
+    row, campaign = _one(campaign, cap_per_customer=0)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+
+
+def test_one_coupon_may_spend_the_budget_to_the_last_fen_and_no_further(campaign, english):
+    row, campaign = _one(campaign, budget_fen=3000, spent_fen=2000)
+    now = timezone.now()
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+    assert followups._refusal(row, campaign=campaign, now=now) == ("budget", "the campaign's budget is spent")
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
