@@ -333,3 +333,20 @@ def test_one_coupon_may_spend_the_budget_to_the_last_fen_and_no_further(campaign
     assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
     assert followups._refusal(row, campaign=campaign, now=now) == ("budget", "the campaign's budget is spent")
     assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+
+
+def test_claim_chunk_and_claim_for_sending_leave_every_other_due_row_scheduled(campaign):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(4), due=now)
+    assert [r.pk for r in followups.claim_chunk(_reloaded(rows[:2]), now=now)] == [rows[0].pk, rows[1].pk]
+    assert followups.claim_for_sending(rows[2].pk, now=now) is True
+    states = dict(FollowUp.objects.values_list("pk", "state"))
+    assert [states[r.pk] for r in rows] == [FollowUp.State.SENT] * 3 + [FollowUp.State.SCHEDULED]
+
+
+def test_another_customers_coupons_do_not_count_towards_the_cap(campaign):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    (other,) = new_customers(1)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=other, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
