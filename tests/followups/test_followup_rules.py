@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from backoffice.followups import services as followups
-from backoffice.models import Campaign, Coupon, FollowUp, Trigger
+from backoffice.models import Campaign, Coupon, Customer, FollowUp, Trigger
 from tests.followups.test_chunks import make_due, new_customers
 
 
@@ -350,3 +350,31 @@ def test_another_customers_coupons_do_not_count_towards_the_cap(campaign):
     now = timezone.now()
     Coupon.objects.create(customer_id=other, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
     assert followups._refusal(row, campaign=campaign, now=now) is None
+
+
+# mutmut: x__refusal__mutmut_4 (values_list(flat=True) without "pk") is equivalent because a flat values_list of no
+# field reads the first one, the pk: the same row is read and locked.
+
+
+def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campaign, monkeypatch):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    locked = []
+    real_iter = QuerySet.__iter__
+
+    def select_for_update(queryset, **kwargs):
+        # SQLite has no FOR UPDATE: the statement runs unlocked, recording which rows it was for.
+        queryset = queryset._chain()
+        queryset.query.locking = True
+        return queryset
+
+    def iterate(queryset):
+        rows = list(real_iter(queryset))
+        if getattr(queryset.query, "locking", False):
+            locked.append((queryset.model, rows))
+        return iter(rows)
+
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    monkeypatch.setattr(QuerySet, "__iter__", iterate)
+    assert followups._refusal(row, campaign=campaign, now=timezone.now()) is None
+    assert [(model, [getattr(r, "pk", r) for r in rows]) for model, rows in locked] == [(Customer, [row.customer_id])]
