@@ -378,3 +378,13 @@ def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campa
     monkeypatch.setattr(QuerySet, "__iter__", iterate)
     assert followups._refusal(row, campaign=campaign, now=timezone.now()) is None
     assert [(model, [getattr(r, "pk", r) for r in rows]) for model, rows in locked] == [(Customer, [row.customer_id])]
+
+
+def test_another_campaigns_coupons_do_not_count_towards_the_cap(campaign):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    other = Campaign.objects.create(
+        key="other", name="x", trigger=Trigger.AFTERSALES_CLOSED, coupon_value_fen=1, template=campaign.template
+    )
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=other, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
