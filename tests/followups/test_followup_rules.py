@@ -1,0 +1,390 @@
+"""The follow-up rules at their edges: which rows a chunk locks and claims, how much budget it takes, and which
+rows the caps and the budget refuse, with the exact states and reasons left behind."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from backoffice.followups import services as followups
+from backoffice.models import Campaign, Coupon, Customer, FollowUp, Trigger
+from tests.followups.test_chunks import make_due, new_customers
+
+
+@pytest.fixture
+def campaign(db, a9) -> Campaign:
+    return Campaign.objects.create(
+        key="rules", name="回访", trigger=Trigger.AFTERSALES_CLOSED, coupon_value_fen=1000, template=a9.template
+    )
+
+
+@pytest.fixture
+def english():
+    """The refusal notes in the source language, to assert them word for word."""
+    with translation.override("en"):
+        yield
+
+
+def _reloaded(rows: list[FollowUp]) -> list[FollowUp]:
+    return list(FollowUp.objects.select_related("campaign").filter(pk__in=[r.pk for r in rows]).order_by("pk"))
+
+
+# mutmut: x_lock_due__mutmut_5 (order_by("due_at") without "pk") is equivalent on SQLite because ties come in rowid
+# order, which is the pk; only PostgreSQL could return them otherwise.
+# mutmut: x_lock_due__mutmut_33 (in_bulk(None)) is equivalent because it reads every campaign instead of the chunk's
+# ones and attaches the same campaign to each row (a cost, not a behaviour).
+
+
+# --- lock_due -----------------------------------------------------------------------------------------------------
+
+
+def test_lock_due_takes_the_oldest_due_scheduled_rows_up_to_the_limit_with_their_campaign(campaign):
+    now = timezone.now()
+    customers = new_customers(5)
+    on_time = make_due(campaign, customers[:1], due=now)
+    older = make_due(campaign, customers[1:3], due=now - dt.timedelta(minutes=5))
+    later = make_due(campaign, customers[3:4], due=now + dt.timedelta(seconds=1))
+    sent = make_due(campaign, customers[4:5], due=now - dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=sent[0].pk).update(state=FollowUp.State.SENT)
+
+    rows = followups.lock_due(now=now, limit=10)
+    assert [r.pk for r in rows] == [older[0].pk, older[1].pk, on_time[0].pk]
+    assert later[0].pk not in [r.pk for r in rows]
+    assert all(r.campaign.pk == campaign.pk and r.campaign.template_id == campaign.template_id for r in rows)
+    assert [r.pk for r in followups.lock_due(now=now, limit=2)] == [older[0].pk, older[1].pk]
+    assert followups.lock_due(now=now - dt.timedelta(hours=1), limit=10) == []
+
+
+# --- claim_chunk --------------------------------------------------------------------------------------------------
+
+
+def test_claim_chunk_of_nothing_claims_nothing(campaign, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert followups.claim_chunk([], now=timezone.now()) == []
+
+
+def test_claim_chunk_takes_a_row_due_this_very_moment_and_clears_its_last_error(campaign):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(2), due=now)
+    FollowUp.objects.filter(pk__in=[r.pk for r in rows]).update(attempts=2, last_error="timeout")
+    rows = _reloaded(rows)
+    claimed = followups.claim_chunk(rows, now=now)
+    assert [(r.state, r.sent_at, r.attempts, r.last_error) for r in claimed] == [(FollowUp.State.SENT, now, 3, "")] * 2
+    assert list(FollowUp.objects.values_list("state", "sent_at", "attempts", "last_error").distinct()) == [
+        (FollowUp.State.SENT, now, 3, "")
+    ]
+
+
+def test_claim_chunk_says_how_many_rows_it_lost(campaign):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(3), due=now)
+    FollowUp.objects.filter(pk=rows[0].pk).update(state=FollowUp.State.CANCELLED)
+    with pytest.raises(followups.ClaimLost, match=r"^1 of 3 follow-ups were no longer due$"):
+        followups.claim_chunk(rows, now=now)
+
+
+# mutmut: x_reserve_budget__mutmut_3 (while wanted >= 0) is equivalent because wanting 0 gives fits 0, which returns
+# 0 before any statement, as the loop not running does.
+
+
+# --- reserve_budget -----------------------------------------------------------------------------------------------
+
+
+def _budget(campaign: Campaign, *, budget: int, spent: int, value: int = 1000) -> Campaign:
+    Campaign.objects.filter(pk=campaign.pk).update(budget_fen=budget, spent_fen=spent, coupon_value_fen=value)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def test_the_budget_can_be_spent_to_the_last_fen(campaign):
+    campaign = _budget(campaign, budget=3000, spent=1000)
+    assert followups.reserve_budget(campaign, 5) == 2
+    assert campaign.spent_fen == 3000
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+
+
+def test_an_overspent_budget_takes_nothing(campaign):
+    campaign = _budget(campaign, budget=3000, spent=3500)
+    assert followups.reserve_budget(campaign, 1) == 0
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3500
+
+
+def test_free_coupons_fit_a_budget_spent_to_the_fen(campaign):
+    campaign = _budget(campaign, budget=3000, spent=3000, value=0)
+    assert followups.reserve_budget(campaign, 4) == 4
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+
+
+def test_free_coupons_do_not_fit_an_overspent_budget(campaign):
+    campaign = _budget(campaign, budget=3000, spent=3001, value=0)
+    assert followups.reserve_budget(campaign, 4) == 0
+
+
+def test_after_a_lost_race_the_budget_takes_what_is_left_and_remembers_the_new_spend(campaign):
+    campaign = _budget(campaign, budget=5000, spent=0)
+    Campaign.objects.filter(pk=campaign.pk).update(spent_fen=2000)
+    assert followups.reserve_budget(campaign, 5) == 3
+    assert campaign.spent_fen == 5000
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 5000
+
+
+def test_wanting_nothing_takes_nothing(campaign, django_assert_num_queries):
+    campaign = _budget(campaign, budget=5000, spent=0)
+    with django_assert_num_queries(0):
+        assert followups.reserve_budget(campaign, 0) == 0
+
+
+# mutmut: x_chunk_refusals__mutmut_5 (_recent_coupons also with no capped row) is equivalent because
+# _recent_coupons([]) returns an empty Counter without a statement.
+
+
+# --- chunk_refusals -----------------------------------------------------------------------------------------------
+
+
+def test_the_cap_refusal_names_the_coupons_and_the_days(campaign, english):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    (customer,) = new_customers(1)
+    for days in (1, 6):
+        Coupon.objects.create(
+            customer_id=customer, value_fen=1, valid_until=now, campaign=campaign, issued_at=now - dt.timedelta(days)
+        )
+    rows = _reloaded(make_due(campaign, [customer], due=now))
+    assert followups.chunk_refusals(rows, now=now) == {
+        rows[0].pk: ("cap", "the customer already got 2 coupon(s) in 7 days")
+    }
+
+
+def test_a_coupon_older_than_the_cap_period_does_not_count(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=1, cap_days=7)
+    now = timezone.now()
+    (customer,) = new_customers(1)
+    Coupon.objects.create(
+        customer_id=customer, value_fen=1, valid_until=now, campaign=campaign, issued_at=now - dt.timedelta(days=7)
+    )
+    rows = _reloaded(make_due(campaign, [customer], due=now))
+    assert followups.chunk_refusals(rows, now=now) == {}
+
+
+def test_without_a_cap_one_customer_gets_every_coupon_of_the_chunk(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=0)
+    now = timezone.now()
+    (customer,) = new_customers(1)
+    Coupon.objects.create(customer_id=customer, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    rows = _reloaded(make_due(campaign, [customer] * 3, due=now))
+    assert followups.chunk_refusals(rows, now=now) == {}
+
+
+def test_a_capped_row_takes_no_budget_so_the_next_customer_gets_it(campaign, english):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=1, budget_fen=2000)
+    now = timezone.now()
+    first, second, third = new_customers(3)
+    rows = _reloaded(make_due(campaign, [first, first, second, third], due=now))
+    refusals = followups.chunk_refusals(rows, now=now)
+    assert refusals == {
+        rows[1].pk: ("cap", "the customer already got 1 coupon(s) in 30 days"),
+        rows[3].pk: ("budget", "the campaign's budget is spent"),
+    }
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2000
+
+
+def test_each_campaign_of_a_chunk_has_its_own_budget_and_caps(campaign, english):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=1, budget_fen=1000)
+    other = Campaign.objects.create(
+        key="other",
+        name="x",
+        trigger=Trigger.AFTERSALES_CLOSED,
+        coupon_value_fen=500,
+        budget_fen=1000,
+        cap_per_customer=1,
+        template=campaign.template,
+    )
+    now = timezone.now()
+    first, second = new_customers(2)
+    rows = _reloaded(make_due(campaign, [first, second], due=now) + make_due(other, [first, second, first], due=now))
+    refusals = followups.chunk_refusals(rows, now=now)
+    assert refusals == {
+        rows[1].pk: ("budget", "the campaign's budget is spent"),
+        rows[4].pk: ("cap", "the customer already got 1 coupon(s) in 30 days"),
+    }
+    assert dict(Campaign.objects.filter(pk__in=[campaign.pk, other.pk]).values_list("key", "spent_fen")) == {
+        "rules": 1000,
+        "other": 1000,
+    }
+
+
+def test_lock_due_reads_each_rows_case_order_customer_and_template_with_it(campaign, closed_refund):
+    now = timezone.now()
+    case = closed_refund()
+    FollowUp.objects.all().delete()
+    FollowUp.objects.create(case=case, campaign=campaign, customer=case.customer, due_at=now, triggered_at=now)
+    # The rows and their campaigns: two statements, and nothing more to read what sending needs.
+    with CaptureQueriesContext(connection) as queries:
+        (row,) = followups.lock_due(now=now, limit=10)
+        assert (row.case.order.pk, row.customer.pk) == (case.order_id, case.customer_id)
+        assert row.campaign.template.pk == campaign.template_id
+    assert len(queries) == 2
+
+
+def test_where_the_database_can_skip_locked_rows_lock_due_skips_them_and_locks_only_the_follow_ups(
+    campaign, monkeypatch
+):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(2), due=now)
+    locks = []
+    real = QuerySet.select_for_update
+
+    def select_for_update(queryset, **kwargs):
+        locks.append((queryset.model, kwargs))
+        return real(queryset, **kwargs)
+
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", True)
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    assert [r.pk for r in followups.lock_due(now=now, limit=10)] == [r.pk for r in rows]
+    # Not the case, order or customer rows: another dispatcher may need those for its own rows.
+    assert locks == [(FollowUp, {"skip_locked": True, "of": ("self",)})]
+
+
+def test_one_coupon_is_taken_alone(campaign):
+    campaign = _budget(campaign, budget=5000, spent=0)
+    assert followups.reserve_budget(campaign, 1) == 1
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 1000
+
+
+def test_a_budget_with_less_than_one_coupon_left_takes_nothing_and_writes_nothing(campaign, django_assert_num_queries):
+    campaign = _budget(campaign, budget=3000, spent=2500)
+    with django_assert_num_queries(0):
+        assert followups.reserve_budget(campaign, 3) == 0
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2500
+
+
+def test_a_part_of_a_coupon_left_in_the_budget_stays_unspent(campaign):
+    campaign = _budget(campaign, budget=3000, spent=500)
+    fits = followups.reserve_budget(campaign, 5)
+    assert (fits, type(fits)) == (2, int)
+    assert campaign.spent_fen == 2500
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 2500
+
+
+# --- one follow-up at a time: claim_for_sending and _refusal ------------------------------------------------------
+
+
+def test_claim_for_sending_turns_a_scheduled_row_to_sent_once(campaign):
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now + dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=row.pk).update(attempts=1, last_error="timeout")
+    assert followups.claim_for_sending(row.pk, now=now) is True
+    assert FollowUp.objects.values_list("state", "sent_at", "attempts", "last_error").get(pk=row.pk) == (
+        FollowUp.State.SENT,
+        now,
+        2,
+        "",
+    )
+    assert followups.claim_for_sending(row.pk, now=now + dt.timedelta(minutes=1)) is False
+    assert FollowUp.objects.values_list("sent_at", "attempts").get(pk=row.pk) == (now, 2)
+
+
+def _one(campaign: Campaign, **change) -> tuple[FollowUp, Campaign]:
+    Campaign.objects.filter(pk=campaign.pk).update(**change)
+    (row,) = _reloaded(make_due(campaign, new_customers(1), due=timezone.now()))
+    return row, row.campaign
+
+
+def test_one_refusal_names_the_coupons_and_the_days_of_the_cap(campaign, english):
+    row, campaign = _one(campaign, cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    for days in (1, 6, 7):
+        Coupon.objects.create(
+            customer_id=row.customer_id,
+            value_fen=1,
+            valid_until=now,
+            campaign=campaign,
+            issued_at=now - dt.timedelta(days),
+        )
+    assert followups._refusal(row, campaign=campaign, now=now) == (
+        "cap",
+        "the customer already got 2 coupon(s) in 7 days",
+    )
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 0
+
+
+def test_one_coupon_under_the_cap_is_issued_and_counted(campaign):
+    row, campaign = _one(campaign, cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 1000
+
+
+def test_one_coupon_without_a_cap_is_issued_whatever_the_customer_got(campaign):
+    row, campaign = _one(campaign, cap_per_customer=0)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+
+
+def test_one_coupon_may_spend_the_budget_to_the_last_fen_and_no_further(campaign, english):
+    row, campaign = _one(campaign, budget_fen=3000, spent_fen=2000)
+    now = timezone.now()
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+    assert followups._refusal(row, campaign=campaign, now=now) == ("budget", "the campaign's budget is spent")
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+
+
+def test_claim_chunk_and_claim_for_sending_leave_every_other_due_row_scheduled(campaign):
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(4), due=now)
+    assert [r.pk for r in followups.claim_chunk(_reloaded(rows[:2]), now=now)] == [rows[0].pk, rows[1].pk]
+    assert followups.claim_for_sending(rows[2].pk, now=now) is True
+    states = dict(FollowUp.objects.values_list("pk", "state"))
+    assert [states[r.pk] for r in rows] == [FollowUp.State.SENT] * 3 + [FollowUp.State.SCHEDULED]
+
+
+def test_another_customers_coupons_do_not_count_towards_the_cap(campaign):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    (other,) = new_customers(1)
+    now = timezone.now()
+    Coupon.objects.create(customer_id=other, value_fen=1, valid_until=now, campaign=campaign, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
+
+
+# mutmut: x__refusal__mutmut_4 (values_list(flat=True) without "pk") is equivalent because a flat values_list of no
+# field reads the first one, the pk: the same row is read and locked.
+
+
+def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campaign, monkeypatch):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    locked = []
+    real_iter = QuerySet.__iter__
+
+    def select_for_update(queryset, **kwargs):
+        # SQLite has no FOR UPDATE: the statement runs unlocked, recording which rows it was for.
+        queryset = queryset._chain()
+        queryset.query.locking = True
+        return queryset
+
+    def iterate(queryset):
+        rows = list(real_iter(queryset))
+        if getattr(queryset.query, "locking", False):
+            locked.append((queryset.model, rows))
+        return iter(rows)
+
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    monkeypatch.setattr(QuerySet, "__iter__", iterate)
+    assert followups._refusal(row, campaign=campaign, now=timezone.now()) is None
+    assert [(model, [getattr(r, "pk", r) for r in rows]) for model, rows in locked] == [(Customer, [row.customer_id])]
+
+
+def test_another_campaigns_coupons_do_not_count_towards_the_cap(campaign):
+    row, campaign = _one(campaign, cap_per_customer=1)
+    other = Campaign.objects.create(
+        key="other", name="x", trigger=Trigger.AFTERSALES_CLOSED, coupon_value_fen=1, template=campaign.template
+    )
+    now = timezone.now()
+    Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=other, issued_at=now)
+    assert followups._refusal(row, campaign=campaign, now=now) is None
