@@ -1,6 +1,7 @@
 """What every desk's case page shows around its own panel: the order with its items and parcels, the timeline,
 the customer's earlier cases, the reply and note boxes, assignment, priority, and the SLA colour."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -11,7 +12,19 @@ from backoffice.cases import services as casework
 from backoffice.cases.access import desk_access, desks_open_to
 from backoffice.cases.forms import AssignForm, NoteForm, PriorityForm, ReplyForm
 from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
-from backoffice.staff.roles import staff_display_name
+from backoffice.staff.roles import display_name, staff_display_name
+
+
+def timeline_names(events, case: Case) -> dict[str, str]:
+    """Logins the timeline records (who acted, who took or was given the case), said as names: the people already
+    loaded first, then one query for any other login an entry names (the case page and its live updates alike)."""
+    people = [event.actor for event in events if event.actor_id] + ([case.assignee] if case.assignee_id else [])
+    names = {person.get_username(): staff_display_name(person) for person in people}
+    wanted = {event.after.get("assignee") for event in events if isinstance(event.after, dict)} - {None, *names}
+    if wanted:
+        rows = get_user_model().objects.filter(username__in=wanted).values("username", "first_name", "last_name")
+        names |= {row["username"]: display_name(**row) for row in rows}
+    return names
 
 
 def common_context(request, case: Case, *, case_url: str) -> dict:
@@ -28,9 +41,6 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         )
         items = list(order.items.all())
     events = queues.one_entry_per_message(list(queues.timeline(case)))
-    # Logins the timeline records (who took or was given the case), said as names: the people already loaded.
-    people = [event.actor for event in events if event.actor_id] + ([case.assignee] if case.assignee_id else [])
-    staff_names = {person.get_username(): staff_display_name(person) for person in people}
     return {
         "case": case,
         "case_url": case_url,
@@ -41,7 +51,7 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         "items": items,
         "shipments": shipments,
         "events": events,
-        "staff_names": staff_names,
+        "staff_names": timeline_names(events, case),
         "earlier_cases": [other for other in queues.earlier_cases(case) if other.desk in open_desks],
         "store": store,
         "reply_form": ReplyForm(),

@@ -10,30 +10,19 @@ import datetime as dt
 import hashlib
 import json
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from backoffice.cases import page as casepage
 from backoffice.cases import presence, queues
 from backoffice.cases.access import VIEW, find_case_for
 from backoffice.models import CaseEvent
-from backoffice.staff.roles import display_name, staff_display_name
 
 # How far back a poll looks again for events committed late (see case_live).
 RESEND_WINDOW = dt.timedelta(seconds=10)
-
-
-def staff_names_for(events) -> dict[str, str]:
-    """Logins the entries name (who acted, who was given the case), as people's names; one query at most."""
-    logins = {event.actor.get_username(): staff_display_name(event.actor) for event in events if event.actor_id}
-    wanted = {event.after.get("assignee") for event in events if isinstance(event.after, dict)} - {None, *logins}
-    if wanted:
-        for row in get_user_model().objects.filter(username__in=wanted).values("username", "first_name", "last_name"):
-            logins[row["username"]] = display_name(**row)
-    return logins
 
 
 def _event_stamp(case) -> tuple[int, int]:
@@ -67,7 +56,7 @@ def case_live(request: HttpRequest, number: str) -> HttpResponse:
             .order_by("at", "id")
         )
         new = queues.one_entry_per_message(raw)
-        names = staff_names_for(new)
+        names = casepage.timeline_names(new, case)
         response = JsonResponse(
             {
                 "last": max([after, *(event.id for event in raw)]),
