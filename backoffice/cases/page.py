@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from backoffice.cases import queues
 from backoffice.cases import services as casework
-from backoffice.cases.access import desk_access, desks_open_to
+from backoffice.cases.access import colleague_holding, desk_access, desks_open_to
 from backoffice.cases.forms import AssignForm, NoteForm, PriorityForm, ReplyForm
 from backoffice.models import Case, Shipment, StoreSettings, TrackingEvent
 from backoffice.staff.roles import display_name, staff_display_name
@@ -40,13 +40,14 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
             .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-at")))
         )
         items = list(order.items.all())
-    events = queues.one_entry_per_message(list(queues.timeline(case)))
+    raw = list(queues.timeline(case))
+    events = queues.one_entry_per_message(raw)
     return {
         "case": case,
         "case_url": case_url,
         # The open page asks for what is new after this (backoffice/desk/live.py).
         "live_url": reverse("case_live", args=[case.number]),
-        "last_event_id": max((event.pk for event in events), default=0),
+        "last_event_id": max((event.pk for event in raw), default=0),
         "order": order,
         "items": items,
         "shipments": shipments,
@@ -63,6 +64,8 @@ def common_context(request, case: Case, *, case_url: str) -> dict:
         ),
         "priority_form": PriorityForm(initial={"priority": case.priority}) if case.is_open else None,
         "is_mine": case.assignee_id == request.user.pk,
+        # Whose case this is when it is a colleague's: replying, resolving or closing it is confirmed first.
+        "colleague": colleague_holding(case, request.user, "reply"),
         "sla_state": casework.sla_state(case, due_soon_minutes=store.due_soon_minutes),
     }
 

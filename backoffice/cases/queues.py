@@ -114,11 +114,57 @@ def timeline(case: Case) -> QuerySet:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
 
 
+# Timeline entries that are themselves a conversation line; any other type is a system line (claimed, resolved …).
+CONVERSATION_TYPES = frozenset(
+    {
+        EventType.CUSTOMER_MESSAGE,
+        EventType.REPLY,
+        EventType.AUTO_REPLY,
+        EventType.NOTE,
+        EventType.OUTBOUND_QUEUED,
+        EventType.OUTBOUND_SENT,
+    }
+)
+# A templated message written in the same transaction as the step that sent it is at most this much later.
+SAME_STEP = dt.timedelta(seconds=2)
+
+
+def _step_of(message: CaseEvent, entries: list[CaseEvent]) -> CaseEvent | None:
+    """The system line a templated message belongs to: of the system lines just before it (the same step, by the same
+    person), the first one — the refund approved, not the status change that followed it."""
+    if not message.after.get("template") or message.after.get("retry"):
+        return None
+    step = None
+    for entry in reversed(entries):
+        if (
+            entry.type in CONVERSATION_TYPES
+            or getattr(entry, "message", None) is not None
+            or not dt.timedelta(0) <= message.at - entry.at <= SAME_STEP
+            or (step is not None and entry.actor_id != step.actor_id)
+        ):
+            break
+        step = entry
+    return step
+
+
 def one_entry_per_message(events: list[CaseEvent]) -> list[CaseEvent]:
-    """A reply or an automatic reply is shown once, as the message bubble: the outbox's "message to the customer" line
-    that describes the same text is left out."""
+    """One entry per thing that happened, in timeline order.
+
+    A reply or an automatic reply is shown once, as the message bubble: the outbox's "message to the customer" line
+    that describes the same text is left out. A templated message that a step sent (refund approved, return received,
+    survey invitation …) is shown inside that step's line, as `entry.message`, not as a second entry."""
     said = {event.body for event in events if event.type in (EventType.REPLY, EventType.AUTO_REPLY)}
-    return [event for event in events if not (event.type == EventType.OUTBOUND_QUEUED and event.body in said)]
+    entries: list[CaseEvent] = []
+    for event in events:
+        if event.type == EventType.OUTBOUND_QUEUED:
+            if event.body in said:
+                continue
+            step = _step_of(event, entries)
+            if step is not None:
+                step.message = event
+                continue
+        entries.append(event)
+    return entries
 
 
 def earlier_cases(case: Case, limit: int = 10) -> QuerySet:
