@@ -23,6 +23,9 @@ SUPERVISE = "supervise"  # the desk's supervisor-only tools (run a detection swe
 # The case actions every desk's action URL accepts (backoffice.cases.actions), and the one only supervisors may do.
 COMMON_ACTIONS = frozenset({"claim", "release", "reply", "note", "priority", "start", "wait", "resolve", "reopen"})
 SUPERVISOR_ACTIONS = frozenset({"assign"})
+# Actions that neither speak to the customer nor decide the case: done on a colleague's case without asking.
+# Every other action (reply, resolve, close, refund …) on a case assigned to someone else is confirmed first.
+ACTIONS_ON_ANY_CASE = frozenset({"claim", "release", "note", "priority", "assign"})
 
 
 @dataclass(frozen=True)
@@ -144,3 +147,10 @@ def find_case_for(user, number: str, action: str = VIEW) -> Case:
     if desk is None:
         raise Http404
     return get_case_for(user, desk, number, action)
+
+
+def colleague_holding(case: Case, user, action: str):
+    """The colleague whose case this is, when `user` doing `action` on it must confirm first; else None."""
+    if action in ACTIONS_ON_ANY_CASE or case.assignee_id is None or case.assignee_id == user.pk:
+        return None
+    return case.assignee

@@ -46,13 +46,12 @@ SHARED_ACTIONS = frozenset(ACTION_FORMS) | {"claim", "release"}
 
 
 def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
-    """Run a shared action; False when the action is not one of them. Domain errors propagate to the caller."""
-    if action not in SHARED_ACTIONS:
-        return False
+    """Run a shared action (one of SHARED_ACTIONS); False when its form was refused (the errors are messages) and
+    nothing was done. Domain errors propagate to the caller."""
     user = request.user
     data = valid_data(request, ACTION_FORMS[action]) if action in ACTION_FORMS else {}
     if data is None:
-        return True
+        return False
     if action == "claim":
         casework.claim_case(case=case, agent=user)
         said = _("The case is yours.")

@@ -256,6 +256,7 @@ class EventType(models.TextChoices):
     CASE_RELEASED = "case.released", _("Released")
     CASE_PRIORITY = "case.priority_changed", _("Priority changed")
     CASE_UPDATED = "case.updated", _("Case details changed")
+    ACTED_FOR = "case.acted_for", _("Acted on a colleague's case")
     CUSTOMER_MESSAGE = "message.customer", _("Customer message")
     REPLY = "message.reply", _("Reply")
     AUTO_REPLY = "message.auto_reply", _("Auto-reply")

@@ -631,6 +631,28 @@ def add_note(*, case: Case, body: str, actor) -> CaseEvent:
         return record_event(case=case, type=EventType.NOTE, actor=actor, body=body)
 
 
+def confirm_acting_for(*, case: Case, actor, action: str, confirmed_for: str) -> CaseEvent | None:
+    """Replying to, resolving or closing a colleague's case needs the person's confirmation, recorded on the case.
+
+    `confirmed_for` is the assignee id the page showed when the person confirmed: a case that changed hands since
+    asks again. None when the case is the person's own (or unassigned), or the action touches no outcome."""
+    holder = caseaccess.colleague_holding(case, actor, action)
+    if holder is None:
+        return None
+    if confirmed_for != str(holder.pk):
+        raise DomainError(
+            _("This case is %(name)s's. Confirm that you act on it instead, or leave it to them.")
+            % {"name": staff_display_name(holder)}
+        )
+    return record_event(
+        case=case,
+        type=EventType.ACTED_FOR,
+        actor=actor,
+        # What was done follows on the timeline as its own entry; this one says whose case it was.
+        after={"assignee": holder.get_username()},
+    )
+
+
 def assign_cases(*, cases, assignee, actor) -> list[Case]:
     """A supervisor gives many cases at once to one agent (or back to the queue): each change audited on its case.
 

@@ -30,11 +30,11 @@ def form_action(form_class: type[forms.Form], done: str, *, form_kwargs: Callabl
 
     def wrap(run: Callable) -> Callable[[HttpRequest, Case], None]:
         @functools.wraps(run)
-        def action(request: HttpRequest, case: Case) -> None:
+        def action(request: HttpRequest, case: Case) -> dict | None:
             form = functools.partial(form_class, **form_kwargs(case)) if form_kwargs else form_class
             data = valid_data(request, form)
             if data is None:
-                return
+                return {}  # refused: the page again (its errors are messages)
             said = run(request, case, data)
             messages.success(request, said or done)
 

@@ -5,6 +5,7 @@ case with `get_case_for`, so no desk's URL serves another desk's case or a role 
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +16,9 @@ from django_tables2 import RequestConfig
 
 from backoffice.cases import page as casepage
 from backoffice.cases import queues
-from backoffice.cases.access import VIEW, WORK, get_case_for, require_desk
-from backoffice.cases.actions import handle_common_action, take_next_and_open
+from backoffice.cases import services as casework
+from backoffice.cases.access import ACTIONS_ON_ANY_CASE, VIEW, WORK, get_case_for, require_desk
+from backoffice.cases.actions import SHARED_ACTIONS, handle_common_action, take_next_and_open
 from backoffice.cases.tables import QueuePaginator
 from backoffice.desk.declaration import DeskDeclaration
 from backoffice.desk.forms import DeskBulkAssignForm
@@ -89,7 +91,11 @@ def take_next(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
 
 def case_context(request: HttpRequest, desk: DeskDeclaration, case: Case, **kept) -> dict:
     context = casepage.common_context(request, case, case_url=reverse(desk.case_view, args=[case.number]))
-    context |= {"desk": desk, "buttons": desk.case_buttons(case)}
+    context |= {
+        "desk": desk,
+        "buttons": desk.case_buttons(case),
+        "confirm_actions": " ".join(sorted(desk.access.actions - ACTIONS_ON_ANY_CASE)),
+    }
     if desk.case_context is not None:
         context |= desk.case_context(request, case)
     return context | kept
@@ -109,13 +115,24 @@ def case_page(request: HttpRequest, number: str, *, desk: DeskDeclaration) -> Ht
 def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDeclaration) -> HttpResponse:
     """A case action: the desk's own (its declaration's `actions`) or a shared one; a refused rule is a message."""
     case = get_case_for(request.user, desk.name, number, action)
+    if action not in desk.actions and action not in SHARED_ACTIONS:
+        raise Http404
     kept = None
     try:
-        own = desk.actions.get(action)
-        if own is not None:
-            kept = own(request, case)
-        elif not handle_common_action(request, case, action):
-            raise Http404
+        with transaction.atomic():
+            # On a colleague's case the page asked first (static/js/desk.js) and sends whose case it confirmed.
+            casework.confirm_acting_for(
+                case=case, actor=request.user, action=action, confirmed_for=request.POST.get("confirm_other", "")
+            )
+            own = desk.actions.get(action)
+            if own is not None:
+                kept = own(request, case)
+                done = kept is None
+            else:
+                done = handle_common_action(request, case, action)
+            if not done:
+                # A refused form did nothing: neither is the confirmation to act on a colleague's case kept.
+                transaction.set_rollback(True)
     except DomainError as error:
         messages.error(request, error.message)
         if action == "reply" and request.htmx:
@@ -127,6 +144,6 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
     if request.htmx:
         fresh = get_case_for(request.user, desk.name, number, VIEW)
         return casepage.refreshed_panel(request, "desk/case.html", case_context(request, desk, fresh, **(kept or {})))
-    if kept is not None:  # a refused form: the page again, with what was typed
+    if kept:  # a refused form with what was typed: the page again
         return render(request, "desk/case.html", case_context(request, desk, case, **kept), status=400)
     return redirect(desk.case_view, number=number)

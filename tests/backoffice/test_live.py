@@ -88,7 +88,10 @@ def test_a_reply_sent_after_the_page_was_drawn_stops_the_second_reply_until_conf
     wang, li_na = client_for(agent), client_for(agent2)
 
     wang.post(url, {"body": "在的，亲，请问有什么可以帮您？", "seen_event": seen}, HTTP_HX_REQUEST="true")
-    refused = li_na.post(url, {"body": "您好，我来帮您查一下", "seen_event": seen}, HTTP_HX_REQUEST="true")
+    # 李娜 confirmed she acts on 王小丽's case (tests/backoffice/test_colleague_case.py); the overlap is another question.
+    refused = li_na.post(
+        url, {"body": "您好，我来帮您查一下", "seen_event": seen, "confirm_other": agent.pk}, HTTP_HX_REQUEST="true"
+    )
 
     replies = CaseEvent.objects.filter(case=case, type=EventType.REPLY)
     assert replies.count() == 1
@@ -99,7 +102,9 @@ def test_a_reply_sent_after_the_page_was_drawn_stops_the_second_reply_until_conf
     assert 'name="confirm_overlap"' in page
 
     li_na.post(
-        url, {"body": "您好，我来帮您查一下", "seen_event": seen, "confirm_overlap": "on"}, HTTP_HX_REQUEST="true"
+        url,
+        {"body": "您好，我来帮您查一下", "seen_event": seen, "confirm_overlap": "on", "confirm_other": agent.pk},
+        HTTP_HX_REQUEST="true",
     )
 
     assert replies.count() == 2
