@@ -1,0 +1,47 @@
+"""An agent replying on a colleague's case is asked first, in the browser: "no" sends nothing and keeps the reply,
+"yes" sends it and the timeline says whose case it was."""
+
+import pytest
+from playwright.sync_api import expect
+
+from backoffice.models import CaseEvent, EventType
+from tests.factories import CaseFactory
+
+from .conftest import login, make_staff
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replying_on_a_colleagues_case_asks_first_and_is_recorded(page, live_server):
+    wang = make_staff("agent_wang", "agent", PASSWORD)
+    wang.last_name, wang.first_name = "王", "小丽"
+    wang.save()
+    li = make_staff("agent_li", "agent", PASSWORD)
+    li.last_name, li.first_name = "李", "娜"
+    li.save()
+    case = CaseFactory(assignee=wang)
+    login(page, live_server, "agent_li", PASSWORD)
+    page.goto(f"{live_server.url}/aftersales/case/{case.number}/")
+    questions = []
+
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.fill("#reply-body", "您好，我是李娜，帮王小丽跟进一下")
+    page.click("[data-testid=send-reply]")
+
+    for _ in range(100):  # the dialog comes as an event, after the click returns
+        if questions:
+            break
+        page.wait_for_timeout(50)
+    expect(page.locator("#reply-body")).to_have_value("您好，我是李娜，帮王小丽跟进一下")
+    assert questions == ["这是王小丽的工单。仍要处理吗？处理会记录在工单上。"]
+    assert not CaseEvent.objects.filter(case=case, type=EventType.REPLY).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=send-reply]")
+
+    expect(page.locator("#timeline")).to_contain_text("李娜 确认代王小丽处理此工单")
+    expect(page.locator("#timeline")).to_contain_text("您好，我是李娜，帮王小丽跟进一下")
+    reply = CaseEvent.objects.get(case=case, type=EventType.REPLY)
+    assert reply.actor == li
+    assert CaseEvent.objects.get(case=case, type=EventType.ACTED_FOR).after == {"assignee": "agent_wang"}
