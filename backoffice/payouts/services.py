@@ -21,16 +21,25 @@ from backoffice.store.money import format_fen
 
 
 def refundable_fen(order: Order) -> int:
-    """What can still go back to the customer for this order: what they paid, less refunds and compensations."""
-    paid_out = Payout.objects.filter(order=order).aggregate(total=Sum("amount_fen"))["total"] or 0
+    """What can still go back to the customer for this order: what they paid, less the refunds and compensations
+    requested or arrived (a payout that failed returned nothing: that money can still be paid out)."""
+    paid_out = (
+        Payout.objects.filter(order=order)
+        .exclude(state=Payout.State.FAILED)
+        .aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
     return max(order.paid_fen - paid_out, 0)
 
 
 def validate_amount(*, case: Case, amount_fen: int) -> None:
+    """The amount can be paid out on the case's order. Called in the transaction that pays it: the order's row stays
+    locked until then, so two agents paying out on one order at once cannot both take the same remainder."""
     if amount_fen <= 0:
         raise DomainError(_("The amount must be more than ¥0.00."))
     if case.order is None:
         raise DomainError(_("This case has no order, so no money can be paid out."))
+    Order.objects.select_for_update().filter(pk=case.order_id).values_list("pk", flat=True).first()
     available = refundable_fen(case.order)
     if amount_fen > available:
         raise DomainError(

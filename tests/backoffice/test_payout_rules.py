@@ -59,6 +59,14 @@ def test_an_order_paid_out_in_full_or_beyond_allows_nothing_never_less():
     assert payouts.refundable_fen(case.order) == 0
 
 
+def test_a_failed_payout_returned_nothing_so_its_money_can_still_be_paid_out():
+    case = _case(paid_fen=10000)
+    PayoutFactory(case=case, amount_fen=4000, state=Payout.State.FAILED)
+    PayoutFactory(case=case, amount_fen=1000, state=Payout.State.SUCCEEDED)
+    PayoutFactory(case=case, amount_fen=500)  # requested, on its way
+    assert payouts.refundable_fen(case.order) == 10000 - 1000 - 500
+
+
 # --- validate_amount ------------------------------------------------------------------------------------------------
 
 
@@ -348,3 +356,44 @@ def test_no_apology_without_an_active_template_or_without_a_customer():
     nobody = CaseFactory(customer=None, order=make_order())
     payouts.apologise(case=nobody, payout=PayoutFactory(case=nobody), actor=None)
     assert not OutboundMessage.objects.filter(case=nobody).exists()
+
+
+# --- two agents paying out on one order at once -------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_paying_out_on_one_order_at_once_cannot_both_take_the_remainder():
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises every writer, so there is no race to test")
+    first = _case(paid_fen=10000)
+    second = CaseFactory(order=first.order, customer=first.customer, amount_fen=6000)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def work(case):
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                payouts.validate_amount(case=case, amount_fen=6000)
+                # The other agent reads the order's remainder now, before this payout is committed.
+                threading.Event().wait(0.3)
+                payouts.pay(case, kind=Payout.Kind.REFUND, amount_fen=6000, actor=None)
+            outcomes.append("paid")
+        except DomainError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(case,)) for case in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["paid", "refused"]
+    assert payouts.refundable_fen(first.order) == 4000
