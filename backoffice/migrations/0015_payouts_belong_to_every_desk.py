@@ -9,9 +9,30 @@ from django.db import migrations, models
 
 def move_content_type(apps, schema_editor, *, source="aftersales", target="backoffice"):
     ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    LogEntry = apps.get_model("admin", "LogEntry")
     types = ContentType.objects.using(schema_editor.connection.alias)
-    if not types.filter(app_label=target, model="payout").exists():
-        types.filter(app_label=source, model="payout").update(app_label=target)
+    old = types.filter(app_label=source, model="payout").first()
+    if old is None:
+        return
+    new = types.filter(app_label=target, model="payout").first()
+    if new is None:
+        old.app_label = target
+        old.save(update_fields=["app_label"])
+        return
+    # Both exist (a start after migrating back made the other one): the permissions the groups and people hold, and
+    # the admin's history, move to the one that stays, so deleting the other loses neither.
+    for permission in Permission.objects.filter(content_type=old):
+        twin = Permission.objects.filter(content_type=new, codename=permission.codename).first()
+        if twin is None:
+            permission.content_type = new
+            permission.save(update_fields=["content_type"])
+            continue
+        twin.group_set.add(*permission.group_set.all())
+        twin.user_set.add(*permission.user_set.all())
+        permission.delete()
+    LogEntry.objects.filter(content_type=old).update(content_type=new)
+    old.delete()
 
 
 def move_content_type_back(apps, schema_editor):
@@ -24,6 +45,8 @@ class Migration(migrations.Migration):
         ('backoffice', '0014_queue_search_and_report_indexes'),
         ('aftersales', '0003_small_defect_offer'),
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('admin', '0003_logentry_add_action_flag_choices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

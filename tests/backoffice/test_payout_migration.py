@@ -63,3 +63,27 @@ def test_payouts_written_before_the_move_are_the_same_rows_after_it():
     finally:
         migrate_to_latest()
     assert Payout.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_both_apps_have_a_payout_type_the_groups_keep_their_payout_permissions():
+    """After migrating back, a start makes the moved model's content type again: going forward once more keeps one
+    type, with every permission a group held on either."""
+    from django.contrib.auth.models import Group, Permission
+
+    migrate(BEFORE)
+    try:
+        old_ct = ContentType.objects.get_or_create(app_label="aftersales", model="payout")[0]
+        new_ct = ContentType.objects.get_or_create(app_label="backoffice", model="payout")[0]
+        Permission.objects.filter(content_type__in=[old_ct, new_ct]).delete()
+        change_old = Permission.objects.create(content_type=old_ct, codename="change_payout", name="Can change payout")
+        Permission.objects.create(content_type=new_ct, codename="change_payout", name="Can change payout")
+        view_old = Permission.objects.create(content_type=old_ct, codename="view_payout", name="Can view payout")
+        cashiers = Group.objects.create(name="出纳")
+        cashiers.permissions.add(change_old, view_old)
+    finally:
+        migrate_to_latest()
+
+    assert not ContentType.objects.filter(app_label="aftersales", model="payout").exists()
+    held = set(cashiers.permissions.values_list("content_type__app_label", "codename"))
+    assert held == {("backoffice", "change_payout"), ("backoffice", "view_payout")}
