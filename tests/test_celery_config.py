@@ -61,6 +61,39 @@ def test_with_redis_url_the_broker_is_redis():
     assert conf["broker"] == "redis://127.0.0.1:6379/5"
 
 
+SILENT = """
+import time
+from django.core.cache import cache
+from backoffice.celery import app
+for name, call in (("cache", lambda: cache.get("presence:case:1")), ("broker", lambda: app.send_task("x", retry=False))):
+    started = time.monotonic()
+    try:
+        call()
+        outcome = "answered"
+    except Exception as error:
+        outcome = type(error).__name__
+    print(name, outcome, round(time.monotonic() - started, 1))
+"""
+
+
+def test_a_redis_that_accepts_connections_but_never_answers_fails_calls_within_seconds():
+    import socket
+
+    with socket.socket() as silent:  # listens, never reads, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        lines = run_with_settings(SILENT, REDIS_URL=f"redis://127.0.0.1:{port}/0", DEBUG="1").split("\n")
+
+    outcomes = {name: (outcome, float(seconds)) for name, outcome, seconds in (line.split() for line in lines if line)}
+    assert set(outcomes) == {"cache", "broker"}
+    # Without timeouts both calls wait forever (the run's own 60 s limit fails the test).
+    assert outcomes["cache"][0] == "TimeoutError"
+    assert outcomes["broker"][0] == "OperationalError"
+    for name, (_outcome, seconds) in outcomes.items():
+        assert seconds < 20, f"{name} waited {seconds} s"
+
+
 @pytest.mark.parametrize(
     "task_name", [pytest.param(spec["task"], id=entry) for entry, spec in sorted(celery_app.conf.beat_schedule.items())]
 )
