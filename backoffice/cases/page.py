@@ -20,7 +20,9 @@ def timeline_names(events, case: Case) -> dict[str, str]:
     loaded first, then one query for any other login an entry names (the case page and its live updates alike)."""
     people = [event.actor for event in events if event.actor_id] + ([case.assignee] if case.assignee_id else [])
     names = {person.get_username(): staff_display_name(person) for person in people}
-    wanted = {event.after.get("assignee") for event in events if isinstance(event.after, dict)} - {None, *names}
+    wanted = {
+        event.after.get(key) for event in events if isinstance(event.after, dict) for key in ("assignee", "held_by")
+    } - {None, *names}
     if wanted:
         rows = get_user_model().objects.filter(username__in=wanted).values("username", "first_name", "last_name")
         names |= {row["username"]: display_name(**row) for row in rows}

@@ -649,7 +649,7 @@ def confirm_acting_for(*, case: Case, actor, action: str, confirmed_for: str) ->
         type=EventType.ACTED_FOR,
         actor=actor,
         # What was done follows on the timeline as its own entry; this one says whose case it was.
-        after={"assignee": holder.get_username()},
+        after={"held_by": holder.get_username()},
     )
 
 

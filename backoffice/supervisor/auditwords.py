@@ -22,6 +22,7 @@ from quality.models import ReviewReason, ReviewStatus
 # Keys the case services record, with the words for them (a settings change uses its field's own label).
 KEY_LABELS = {
     "assignee": _("assignee"),
+    "held_by": _("whose case"),
     "status": _("status"),
     "priority": _("priority"),
     "due_at": _("due"),
@@ -186,7 +187,7 @@ class AuditWords:
         if key in ("reason", "reasons"):
             values = value if isinstance(value, list) else [value]
             return "、".join(_choice_label(REASONS, item) for item in values)
-        if key in ("assignee", "actor", "agent", "confirmed_by"):
+        if key in ("assignee", "held_by", "actor", "agent", "confirmed_by"):
             return self.staff_names.get(value, str(value))
         if key == "via":
             return str(VIA_LABELS.get(value, value))

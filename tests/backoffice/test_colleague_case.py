@@ -40,7 +40,7 @@ def test_a_colleagues_case_needs_the_confirmation_of_whose_case_it_is(agent, age
 
     event = casework.confirm_acting_for(case=case, actor=agent2, action=action, confirmed_for=str(agent.pk))
 
-    assert event.type == EventType.ACTED_FOR and event.actor == agent2 and event.after == {"assignee": "agent"}
+    assert event.type == EventType.ACTED_FOR and event.actor == agent2 and event.after == {"held_by": "agent"}
 
 
 @pytest.mark.parametrize("action", ["note", "priority", "assign", "release", "claim"])
@@ -112,3 +112,13 @@ def test_a_note_on_a_colleagues_case_is_not_asked_about(agent, agent2):
 
     assert CaseEvent.objects.filter(case=case, type=EventType.NOTE).exists()
     assert not acted_for(case).exists()
+
+
+def test_the_audit_log_says_whose_case_it_was_in_words(agent, agent2, supervisor_client):
+    case = CaseFactory(assignee=agent)
+    casework.confirm_acting_for(case=case, actor=agent2, action="reply", confirmed_for=str(agent.pk))
+
+    text = supervisor_client.get(reverse("supervisor:audit")).text
+
+    assert "代同事处理工单" in text
+    assert '<span class="change-key">原处理人</span> — <span aria-hidden="true">→</span> 王小丽' in text

@@ -44,4 +44,4 @@ def test_replying_on_a_colleagues_case_asks_first_and_is_recorded(page, live_ser
     expect(page.locator("#timeline")).to_contain_text("您好，我是李娜，帮王小丽跟进一下")
     reply = CaseEvent.objects.get(case=case, type=EventType.REPLY)
     assert reply.actor == li
-    assert CaseEvent.objects.get(case=case, type=EventType.ACTED_FOR).after == {"assignee": "agent_wang"}
+    assert CaseEvent.objects.get(case=case, type=EventType.ACTED_FOR).after == {"held_by": "agent_wang"}
