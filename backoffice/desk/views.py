@@ -71,7 +71,7 @@ def _counts_etag(request: HttpRequest, *, desk: DeskDeclaration) -> str:
 @require_GET
 @condition(etag_func=_counts_etag)
 def nav_counts(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
-    """Polled every 2 s by every open page: unchanged counts answer 304 with nothing counted or drawn."""
+    """Polled every 1.5 s by every open page: unchanged counts answer 304 with nothing counted or drawn."""
     require_desk(request.user, desk.name, WORK)
     counts = queues.queue_counts(user=request.user, desk=desk.name)
     response = render(request, "desk/nav_counts.html", {"desk": desk, "counts": counts})
