@@ -63,6 +63,7 @@ DESK = DeskDeclaration(
             views.reship_tracking,
         )
     },
+    close_case=services.close_case,
     close_confirm=_("Close this case? The customer gets the follow-up."),
     close_unresolved_confirm=_("Close this case without a resolution?"),
     case_context=case_context,

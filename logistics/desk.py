@@ -55,6 +55,7 @@ DESK = DeskDeclaration(
         )
     },
     button_templates={"resolve": "logistics/resolve_button.html"},
+    close_case=services.close_case,
     close_unresolved_confirm=_("Close this case without resolving it?"),
     case_context=case_context,
     case_meta="logistics/case_meta.html",

@@ -21,7 +21,9 @@ WORK = "work"  # the desk's queues, take next, open a case by hand
 SUPERVISE = "supervise"  # the desk's supervisor-only tools (run a detection sweep now)
 
 # The case actions every desk's action URL accepts (backoffice.cases.actions), and the one only supervisors may do.
-COMMON_ACTIONS = frozenset({"claim", "release", "reply", "note", "priority", "start", "wait", "resolve", "reopen"})
+COMMON_ACTIONS = frozenset(
+    {"claim", "release", "reply", "note", "priority", "start", "wait", "resolve", "reopen", "reply_close", "close_next"}
+)
 SUPERVISOR_ACTIONS = frozenset({"assign"})
 # Actions that neither speak to the customer nor decide the case: done on a colleague's case without asking.
 # Every other action (reply, resolve, close, refund …) on a case assigned to someone else is confirmed first.

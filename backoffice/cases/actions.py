@@ -41,13 +41,17 @@ ACTION_FORMS = {"assign": AssignForm, "reply": ReplyForm, "note": NoteForm, "pri
 )
 
 
-# Every action handled here; a desk's declaration handles the rest of its access declaration's actions itself.
-SHARED_ACTIONS = frozenset(ACTION_FORMS) | {"claim", "release"}
+# Two steps in one key, on every desk: send the reply and close, close and take the next case. The shared desk views
+# handle them (backoffice.desk.closing), since closing is each desk's own service.
+CLOSING_ACTIONS = frozenset({"reply_close", "close_next"})
+
+# Every action handled here or there; a desk's declaration handles the rest of its access declaration's actions itself.
+SHARED_ACTIONS = frozenset(ACTION_FORMS) | {"claim", "release"} | CLOSING_ACTIONS
 
 
 def handle_common_action(request: HttpRequest, case: Case, action: str) -> bool:
-    """Run a shared action (one of SHARED_ACTIONS); False when its form was refused (the errors are messages) and
-    nothing was done. Domain errors propagate to the caller."""
+    """Run a shared action (one of SHARED_ACTIONS but the CLOSING_ACTIONS, which the desk views run); False when its
+    form was refused (the errors are messages) and nothing was done. Domain errors propagate to the caller."""
     user = request.user
     data = valid_data(request, ACTION_FORMS[action]) if action in ACTION_FORMS else {}
     if data is None:
@@ -99,6 +103,7 @@ def take_next_and_open(request: HttpRequest, *, desk: str, empty_message: str, q
 
 
 __all__ = [
+    "CLOSING_ACTIONS",
     "SHARED_ACTIONS",
     "STATE_ACTIONS",
     "Status",

@@ -18,7 +18,7 @@ from backoffice.cases import queues
 from backoffice.cases import services as casework
 from backoffice.cases.access import SUPERVISE, DeskAccess
 from backoffice.cases.actions import SHARED_ACTIONS
-from backoffice.models import DESK_KINDS, Case, StoreSettings
+from backoffice.models import DESK_KINDS, Case, Status, StoreSettings
 
 # A desk's own case action: parse the request's form and call one service. It returns None when done (a refused rule
 # raises a DomainError, shown as a message), or the context to draw the page again with (a refused form, as typed).
@@ -42,6 +42,8 @@ class DeskDeclaration:
     buttons: frozenset[str] = frozenset(action.name for action in casework.ACTIONS)
     # Templates an action's button is drawn with instead of a plain button (e.g. a resolve form with an outcome).
     button_templates: dict[str, str] = field(default_factory=dict)
+    # The desk's close (case=, actor=, note=) when closing settles more than the state; a plain transition otherwise.
+    close_case: Callable[..., Case] | None = None
     close_confirm: str | None = None  # asked before closing a resolved case
     close_unresolved_confirm: str | None = None  # asked before closing a case that was not resolved
     # What the case page shows besides the shared parts: the data (request, case) → dict, and the templates.
@@ -114,3 +116,15 @@ class DeskDeclaration:
             for action in casework.available_actions(case)
             if action.name in self.buttons
         ]
+
+    def close(self, *, case: Case, actor, note: str = "") -> Case:
+        if self.close_case is not None:
+            return self.close_case(case=case, actor=actor, note=note)
+        return casework.transition_case(case=case, to=Status.CLOSED, actor=actor, note=note)
+
+    def closes_in_one_step(self, case: Case) -> bool:
+        """Whether "send and close" and a one-key "close and take next" are offered: where the page offers Close and
+        closing needs no reason, i.e. a resolved case (an unresolved one closes only with a reason typed first)."""
+        return (
+            "close" in self.buttons and case.status == Status.RESOLVED and casework.can_transition(case, Status.CLOSED)
+        )

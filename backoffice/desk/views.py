@@ -10,16 +10,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
 from backoffice.cases import page as casepage
 from backoffice.cases import queues
 from backoffice.cases import services as casework
 from backoffice.cases.access import ACTIONS_ON_ANY_CASE, VIEW, WORK, get_case_for, require_desk
-from backoffice.cases.actions import SHARED_ACTIONS, handle_common_action, take_next_and_open
+from backoffice.cases.actions import SHARED_ACTIONS, handle_common_action, take_next_and_open, valid_data
+from backoffice.cases.forms import NoteOnlyForm, ReplyForm
 from backoffice.cases.tables import QueuePaginator
+from backoffice.desk import closing
 from backoffice.desk.declaration import DeskDeclaration
 from backoffice.desk.forms import DeskBulkAssignForm
 from backoffice.errors import DomainError, ReplyOverlap
@@ -89,12 +93,44 @@ def take_next(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
     )
 
 
+def _reply_and_close(request: HttpRequest, case: Case, desk: DeskDeclaration) -> bool:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(" ".join(str(error) for errors in form.errors.values() for error in errors))
+    data = form.cleaned_data
+    closing.reply_and_close(
+        desk=desk,
+        case=case,
+        actor=request.user,
+        body=data["body"],
+        phrase_ids=data["phrases"],
+        confirm_warnings=data["confirm_warnings"],
+        seen_event=data["seen_event"],
+        confirm_overlap=data["confirm_overlap"],
+    )
+    messages.success(request, _("Reply sent and case closed."))
+    return True
+
+
+def _close_and_take_next(request: HttpRequest, case: Case, desk: DeskDeclaration) -> HttpResponse | None:
+    """Close, then take the next case exactly like `n` and open it; None (and a message) when the close is refused."""
+    data = valid_data(request, NoteOnlyForm)
+    if data is None:
+        return None
+    closing.close_for_next(desk=desk, case=case, actor=request.user, note=data["note"])
+    messages.success(request, _("%(number)s closed.") % {"number": case.number})
+    opened = take_next(request, desk=desk)
+    # The next case is another page: htmx goes there instead of swapping a whole page into the panel.
+    return HttpResponseClientRedirect(opened.url) if request.htmx else opened
+
+
 def case_context(request: HttpRequest, desk: DeskDeclaration, case: Case, **kept) -> dict:
     context = casepage.common_context(request, case, case_url=reverse(desk.case_view, args=[case.number]))
     context |= {
         "desk": desk,
         "buttons": desk.case_buttons(case),
         "confirm_actions": " ".join(sorted(desk.access.actions - ACTIONS_ON_ANY_CASE)),
+        "closes_in_one_step": desk.closes_in_one_step(case),
     }
     if desk.case_context is not None:
         context |= desk.case_context(request, case)
@@ -117,7 +153,7 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
     case = get_case_for(request.user, desk.name, number, action)
     if action not in desk.actions and action not in SHARED_ACTIONS:
         raise Http404
-    kept = None
+    kept = opened = None
     try:
         with transaction.atomic():
             # On a colleague's case the page asked first (static/js/desk.js) and sends whose case it confirmed.
@@ -128,16 +164,28 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
             if own is not None:
                 kept = own(request, case)
                 done = kept is None
+            elif action == "reply_close":
+                done = _reply_and_close(request, case, desk)
+            elif action == "close_next":
+                opened = _close_and_take_next(request, case, desk)
+                done = opened is not None
             else:
                 done = handle_common_action(request, case, action)
             if not done:
                 # A refused form did nothing: neither is the confirmation to act on a colleague's case kept.
                 transaction.set_rollback(True)
+        if opened is not None:
+            return opened
     except DomainError as error:
         messages.error(request, error.message)
-        if action == "reply" and request.htmx:
-            # A refused reply stays in the box; after someone else's reply the box offers "send anyway".
-            kept = {"reply_body": request.POST.get("body", ""), "reply_overlap": isinstance(error, ReplyOverlap)}
+        if action == "reply_close" or (action == "reply" and request.htmx):
+            # A refused reply stays in the box (with its phrases, checked again on the next send); after someone
+            # else's reply the box offers "send anyway".
+            kept = {
+                "reply_body": request.POST.get("body", ""),
+                "reply_phrases": request.POST.get("phrases", ""),
+                "reply_overlap": isinstance(error, ReplyOverlap),
+            }
             if kept["reply_overlap"]:
                 # "Send anyway" confirms what the agent saw when refused, not the redrawn page's newest entry.
                 kept["reply_seen_event"] = request.POST.get("seen_event", "")
