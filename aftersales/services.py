@@ -169,6 +169,37 @@ def _qualifies_for_auto_refund(case: Case, store: StoreSettings) -> bool:
 # --- resolutions ------------------------------------------------------------------------------------------------
 
 
+def check_refund(*, case: Case, amount_fen: int | None = None) -> int:
+    """A3: what a refund must pass before it is paid — an open refund or return case, more than ¥0.00 and no more than
+    the order still allows. Returns the amount (the case's requested amount when none is given). The confirmation
+    dialog asks this before it offers "yes", and approve_refund asks it again."""
+    _require_open(case)
+    if case.kind not in REFUNDABLE_KINDS:
+        raise DomainError(_("Only refund and return cases can be refunded."))
+    amount = case.amount_fen if amount_fen is None else amount_fen
+    payouts.validate_amount(case=case, amount_fen=amount)
+    return amount
+
+
+def check_compensation(*, case: Case, amount_fen: int | None = None) -> int:
+    """A2: what a compensation must pass before it is paid (the store's small-defect amount when none is given)."""
+    _require_open(case)
+    amount = StoreSettings.load().small_defect_compensation_fen if amount_fen is None else amount_fen
+    payouts.validate_amount(case=case, amount_fen=amount)
+    return amount
+
+
+def check_return_refund(*, case: Case, amount_fen: int | None = None) -> int:
+    """A8: what marking a returned parcel received must pass; for a return, the refund it pays (an exchange pays
+    nothing: 0)."""
+    _require_open(case)
+    if case.handled_at is None:
+        raise DomainError(_("Approve the return before marking it received."))
+    if case.kind == CaseKind.EXCHANGE:
+        return 0
+    return check_refund(case=case, amount_fen=amount_fen)
+
+
 def approve_refund(
     *,
     case: Case,
@@ -180,12 +211,8 @@ def approve_refund(
 ) -> Case:
     """A3: approve as a fast refund and tell the customer it arrives within 24 h (A4/A8). The refund is
     requested; the apology follows when it succeeds (confirm_payout)."""
-    _require_open(case)
-    if case.kind not in REFUNDABLE_KINDS:
-        raise DomainError(_("Only refund and return cases can be refunded."))
-    amount = case.amount_fen if amount_fen is None else amount_fen
     with transaction.atomic():
-        payouts.validate_amount(case=case, amount_fen=amount)
+        amount = check_refund(case=case, amount_fen=amount_fen)
         payouts.pay(case, kind=Payout.Kind.REFUND, amount_fen=amount, actor=actor)
         resolution = Resolution.RETURNED_REFUNDED if case.kind == CaseKind.RETURN else Resolution.REFUNDED
         casework.record_event(
@@ -244,9 +271,7 @@ def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
 
 def mark_return_received(*, case: Case, actor, amount_fen: int | None = None) -> Case:
     """The returned parcel arrived: refund it (return and refund), or send the replacement (exchange)."""
-    _require_open(case)
-    if case.handled_at is None:
-        raise DomainError(_("Approve the return before marking it received."))
+    check_return_refund(case=case, amount_fen=amount_fen)
     with transaction.atomic():
         casework.record_event(case=case, type=EventType.RETURN_RECEIVED, actor=actor)
         if case.kind == CaseKind.EXCHANGE:
@@ -262,11 +287,8 @@ def mark_return_received(*, case: Case, actor, amount_fen: int | None = None) ->
 
 def compensate(*, case: Case, actor, amount_fen: int | None = None, note: str = "") -> Case:
     """A2: pay a small compensation (default 5 yuan) and the customer keeps the item."""
-    _require_open(case)
-    store = StoreSettings.load()
-    amount = store.small_defect_compensation_fen if amount_fen is None else amount_fen
     with transaction.atomic():
-        payouts.validate_amount(case=case, amount_fen=amount)
+        amount = check_compensation(case=case, amount_fen=amount_fen)
         payouts.pay(case, kind=Payout.Kind.COMPENSATION, amount_fen=amount, actor=actor)
         casework.record_event(
             case=case, type=EventType.COMPENSATED, actor=actor, body=note, after={"amount_fen": amount}

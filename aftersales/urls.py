@@ -11,5 +11,6 @@ urlpatterns = [
     path("take-next/", desk.take_next, {"desk": DESK}, name="take_next"),
     path("new/", views.new_case, name="new_case"),
     path("case/<str:number>/", desk.case_page, {"desk": DESK}, name="case"),
+    path("case/<str:number>/check/<slug:action>/", views.check_payout, name="check_payout"),
     path("case/<str:number>/<slug:action>/", desk.case_action, {"desk": DESK}, name="case_action"),
 ]

@@ -6,17 +6,46 @@ desk, the role and the action first.
 """
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from aftersales import forms, offers, services
-from backoffice.cases.access import AFTERSALES, WORK, desks_open_to, require_desk
+from backoffice.cases.access import AFTERSALES, WORK, desks_open_to, get_case_for, require_desk
 from backoffice.cases.forms import NoteOnlyForm
 from backoffice.desk.actions import NoForm, form_action
 from backoffice.errors import DomainError
 from backoffice.models import Case
+
+# The money actions whose confirmation the server checks first: the action's own check (the same the action runs).
+PAYOUT_CHECKS = {
+    "approve_refund": services.check_refund,
+    "compensate": services.check_compensation,
+    "return_received": services.check_return_refund,
+}
+
+
+@require_GET
+def check_payout(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """The confirmation dialog of a refund or compensation: the server checks the typed amount the way the action
+    will (open case, more than ¥0.00, no more than the order still allows) and answers with the question naming the
+    checked amount and the button that pays it, or with the refusal. Nothing is paid here."""
+    if action not in PAYOUT_CHECKS:
+        raise Http404
+    case = get_case_for(request.user, AFTERSALES.desk, number, action)
+    form = forms.AmountForm(request.GET)
+    context: dict = {"case": case, "action": action, "amount_typed": request.GET.get("amount", "")}
+    if not form.is_valid():
+        context["refusal"] = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    else:
+        try:
+            context["amount_fen"] = PAYOUT_CHECKS[action](case=case, amount_fen=form.cleaned_data["amount"])
+        except DomainError as error:
+            context["refusal"] = error.message
+        context["note"] = form.cleaned_data["note"]
+    return render(request, "aftersales/payout_confirm.html", context)
 
 
 @form_action(
