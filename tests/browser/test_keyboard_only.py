@@ -64,9 +64,13 @@ def shot(page, name: str) -> None:
 
 
 def refund_case(n: int, *, shipped: bool = True, amount_fen: int = 5990) -> Case:
-    customer = Customer.objects.create(pdd_user_id=f"u-7{n}", nickname=f"橘猫{n}", name=f"张小花{n}", phone="13812341234")
+    customer = Customer.objects.create(
+        pdd_user_id=f"u-7{n}", nickname=f"橘猫{n}", name=f"张小花{n}", phone="13812341234"
+    )
     product, _ = Product.objects.get_or_create(goods_id="g-77", defaults={"name": "纯棉短袖T恤"})
-    sku, _ = Sku.objects.get_or_create(code="sku-77", defaults={"product": product, "spec": "白色 L", "price_fen": 5990})
+    sku, _ = Sku.objects.get_or_create(
+        code="sku-77", defaults={"product": product, "spec": "白色 L", "price_fen": 5990}
+    )
     paid_at = timezone.now() - dt.timedelta(days=4)
     order = Order.objects.create(
         number=f"261121-12345678901234{n}",
@@ -81,7 +85,9 @@ def refund_case(n: int, *, shipped: bool = True, amount_fen: int = 5990) -> Case
     OrderItem.objects.create(order=order, sku=sku, product_name=product.name, spec=sku.spec, unit_price_fen=5990)
     if shipped:
         courier, _ = Courier.objects.get_or_create(code="yto", defaults={"name": "圆通速递"})
-        Shipment.objects.create(order=order, courier=courier, tracking_no=f"YT778899001{n}", shipped_at=order.shipped_at)
+        Shipment.objects.create(
+            order=order, courier=courier, tracking_no=f"YT778899001{n}", shipped_at=order.shipped_at
+        )
     return services.open_application(
         kind=CaseKind.REFUND, order=order, amount_fen=amount_fen, reason="quality", message=f"杯子有裂缝 {n}"
     )
@@ -322,7 +328,7 @@ def test_every_popover_stays_inside_a_1366_by_768_window(screen, live_server):
     summary = page.locator(".case-buttons details.popover summary").bounding_box()
     body = page.locator(".case-buttons details.popover .popover-body").bounding_box()
     assert summary["y"] + summary["height"] + body["height"] > SCREEN["height"]  # it would not fit below
-    assert 0 <= body["y"] and body["y"] + body["height"] <= summary["y"]
+    assert body["y"] >= 0 and body["y"] + body["height"] <= summary["y"]
     shot(page, "aftersales-close-popover-flipped")
 
     # A logistics exception: the resolve form and the close form.
