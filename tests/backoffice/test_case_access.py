@@ -42,6 +42,7 @@ SUPERVISOR_ONLY_ACTIONS = {"assign"}
 CASE_URLS = {
     "aftersales:case": (Desk.AFTERSALES, "GET"),
     "aftersales:case_action": (Desk.AFTERSALES, "POST"),
+    "aftersales:check_payout": (Desk.AFTERSALES, "GET"),
     "logistics:case": (Desk.LOGISTICS, "GET"),
     "logistics:case_action": (Desk.LOGISTICS, "POST"),
     "surveys:callback": (Desk.CALLBACK, "GET"),
@@ -73,7 +74,7 @@ def case_url_names() -> set[str]:
 
 
 def urls_for(name: str, number: str) -> list[tuple[str, str | None]]:
-    if name.endswith("_action"):
+    if name.endswith("_action") or name == "aftersales:check_payout":  # a case number and an action
         return [(reverse(name, args=[number, action]), action) for action in ALL_ACTIONS]
     return [(reverse(name, args=[number]), None)]
 

@@ -66,6 +66,7 @@ def test_agent_takes_replies_refunds_and_closes(page, live_server):
     expect(page).to_have_url(re.compile(rf"/aftersales/case/{case.number}/$"))
     expect(page.locator(".event-customer").first).to_contain_text("杯子有裂缝，漏水<b>!</b>")
 
+    page.wait_for_load_state()  # the page's keys work once its scripts have run
     page.keyboard.press("p")
     page.locator("#phrase-search").fill("退款")
     phrase = page.locator(".phrase", has_text="退款处理时效")
@@ -75,12 +76,14 @@ def test_agent_takes_replies_refunds_and_closes(page, live_server):
     page.locator("#reply-body").press("Control+Enter")
     expect(page.locator(".event-reply").last).to_contain_text("YT7788990011")
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    # The confirmation names the amount the server checked; only its "yes" refunds.
     page.locator("[data-testid=approve-refund]").click()
+    expect(page.locator("[data-testid=payout-confirm]")).to_contain_text("¥59.90")
+    page.locator("[data-testid=payout-yes]").click()
     expect(page.locator(".case-header .badge-resolved")).to_be_visible()
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator(".case-buttons button", has_text=re.compile("Close|关闭")).click()
+    page.locator(".case-buttons button:not([data-close-next])", has_text=re.compile("Close|关闭")).click()
     expect(page.locator(".case-header .badge-closed")).to_be_visible()
 
     case.refresh_from_db()

@@ -119,6 +119,7 @@ def test_an_agent_works_the_queue_with_the_keyboard_alone(screen, live_server):
     # n takes the next case (the oldest) and opens it.
     page.keyboard.press("n")
     expect(page).to_have_url(re.compile(rf"/aftersales/case/{first.number}/$"))
+    page.wait_for_load_state()  # the page's keys work once its scripts have run
 
     # r, then a greeting typed; Escape leaves the box and p opens the picker with its search focused.
     page.keyboard.press("r")
@@ -193,6 +194,9 @@ def test_an_agent_works_the_queue_with_the_keyboard_alone(screen, live_server):
     page.once("dialog", lambda dialog: dialog.accept())  # the desk's "close without a resolution?" question
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/aftersales/case/{second.number}/$"))
+    page.wait_for_load_state()
+    expect(page.locator(".messages .flash")).to_have_count(2)  # closed, and taken
+    assert_no_toast_covers_a_button(page)
     first.refresh_from_db()
     assert first.status == Status.CLOSED and first.assignee == agent
     closed = CaseEvent.objects.filter(case=first, type=EventType.CASE_STATUS).latest("id")
