@@ -288,6 +288,15 @@
       }
     }
     if (event.key === "Escape") {
+      // A checked payout's question first: Escape answers "no" and goes back to the amount.
+      const check = target.closest && target.closest("[data-payout-check]");
+      const asked = check && check.querySelector("[data-payout-slot]:not(:empty)");
+      if (asked) {
+        asked.innerHTML = "";
+        const amount = check.querySelector("input[name=amount]");
+        if (amount) amount.focus();
+        return;
+      }
       const popover = target.closest && target.closest("details.popover[open]");
       if (popover) {
         popover.open = false;

@@ -217,6 +217,12 @@ def test_an_agent_works_the_queue_with_the_keyboard_alone(screen, live_server):
     expect(confirm).to_contain_text("¥12.50")
     expect(page.locator("[data-testid=payout-yes]")).to_be_focused()
     shot(page, "refund-confirm")
+    # Escape says no and goes back to the amount; Enter asks again.
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(amount).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-testid=payout-yes]")).to_be_focused()
     assert not Payout.objects.filter(case=second).exists()
     page.keyboard.press("Enter")
     expect(page.locator(".case-header .badge-resolved")).to_be_visible()
@@ -242,7 +248,7 @@ def assert_no_toast_covers_a_button(page):
     overlaps = page.evaluate(
         """() => {
         const toasts = Array.from(document.querySelectorAll('.messages .flash')).map((t) => t.getBoundingClientRect());
-        const buttons = document.querySelectorAll('.case-buttons .btn, .resolution-buttons .btn, .reply-actions .btn');
+        const buttons = document.querySelectorAll('.case-layout button, .case-layout .btn, .case-layout select');
         const hit = [];
         for (const button of buttons) {
           const b = button.getBoundingClientRect();
