@@ -6,6 +6,7 @@ desk, the role and the action first.
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -41,7 +42,9 @@ def check_payout(request: HttpRequest, number: str, action: str) -> HttpResponse
         context["refusal"] = " ".join(str(error) for errors in form.errors.values() for error in errors)
     else:
         try:
-            context["amount_fen"] = PAYOUT_CHECKS[action](case=case, amount_fen=form.cleaned_data["amount"])
+            # The check reads what the order still allows the way the payout does: with the order's row locked.
+            with transaction.atomic():
+                context["amount_fen"] = PAYOUT_CHECKS[action](case=case, amount_fen=form.cleaned_data["amount"])
         except DomainError as error:
             context["refusal"] = error.message
         context["note"] = form.cleaned_data["note"]
