@@ -182,6 +182,15 @@
     if (event.target.id === "reply-body") followSlash(event.target);
   });
 
+  // The caret moved away from "/keyword" (keys or a click): the picker follows it, or closes.
+  const CARET_KEYS = ["ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+  document.addEventListener("keyup", function (event) {
+    if (event.target.id === "reply-body" && slash && CARET_KEYS.includes(event.key)) followSlash(event.target);
+  });
+  document.addEventListener("mouseup", function (event) {
+    if (event.target.id === "reply-body" && slash) followSlash(event.target);
+  });
+
   // After settling: htmx settles the class of options whose id it saw before, which would undo an earlier highlight.
   document.addEventListener("htmx:afterSettle", function (event) {
     const target = event.detail.target;

@@ -168,9 +168,16 @@ def test_an_agent_works_the_queue_with_the_keyboard_alone(screen, live_server):
     page.keyboard.press("Enter")
     expect(box).to_have_value("好的，退款会在24小时内原路到账。张小花1您好，橘猫客服为您服务")
     expect(page.locator("#reply-phrases")).to_have_value(f"{arrival.pk},{greeting.pk}")
-    # Escape closes the picker without inserting anything.
-    page.keyboard.type(" /到账")
+    # The caret leaving "/keyword" closes the picker; typing at its end again opens it.
+    page.keyboard.type(" /到")
     expect(picker).to_be_visible()
+    for _ in range(2):
+        page.keyboard.press("ArrowLeft")
+    expect(picker).to_be_hidden()
+    page.keyboard.press("End")
+    page.keyboard.type("账")
+    expect(picker).to_be_visible()
+    # Escape closes the picker without inserting anything.
     page.keyboard.press("Escape")
     expect(picker).to_be_hidden()
     expect(box).to_be_focused()
@@ -351,3 +358,29 @@ def test_every_popover_stays_inside_a_1366_by_768_window(screen, live_server):
     body = page.locator(".case-buttons details.popover[open] .popover-body").first.bounding_box()
     assert body["x"] >= 0 and body["x"] + body["width"] <= SCREEN["width"]
     assert body["y"] + body["height"] <= SCREEN["height"]
+
+
+def test_c_closes_a_resolved_case_after_the_desks_question_and_opens_the_next(screen, live_server):
+    page = screen
+    agent = make_staff("xiaomei", "agent")
+    resolved = refund_case(4)
+    services.approve_refund(case=resolved, actor=agent, amount_fen=5990)
+    Case.objects.filter(pk=resolved.pk).update(assignee=agent)
+    waiting = refund_case(5)
+    page.context.add_init_script(COUNT_MOUSE)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "xiaomei")
+    page.fill("input[name=password]", "correct-horse-battery")
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    page.goto(f"{live_server.url}/aftersales/case/{resolved.number}/")
+    expect(page.locator("[data-testid=send-close]")).to_be_visible()  # a resolved case closes in one key
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.keyboard.press("c")
+    expect(page).to_have_url(re.compile(rf"/aftersales/case/{waiting.number}/$"))
+    assert asked and "回访" in asked[0]  # the desk's own question before closing a resolved case
+    assert Case.objects.get(pk=resolved.pk).status == Status.CLOSED
+    assert Case.objects.get(pk=waiting.pk).assignee == agent
+    assert page.evaluate("sessionStorage.getItem('mouse-used')") is None
