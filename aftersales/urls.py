@@ -7,6 +7,7 @@ from backoffice.desk import views as desk
 app_name = "aftersales"
 urlpatterns = [
     path("queue/<slug:queue>/", desk.queue, {"desk": DESK}, name="queue"),
+    path("queue/<slug:queue>/live/", desk.queue_live, {"desk": DESK}, name="queue_live"),
     path("nav-counts/", desk.nav_counts, {"desk": DESK}, name="nav_counts"),
     path("take-next/", desk.take_next, {"desk": DESK}, name="take_next"),
     path("new/", views.new_case, name="new_case"),

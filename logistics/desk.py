@@ -12,8 +12,12 @@ from logistics.models import OutOfStockOffer
 from logistics.tables import LogisticsCaseTable
 
 
+def results_context(request) -> dict:
+    return {"last_sweep": queries.last_sweep()}
+
+
 def queue_context(request) -> dict:
-    return {"last_sweep": queries.last_sweep(), "report_form": forms.ReportOutOfStockForm()}
+    return results_context(request) | {"report_form": forms.ReportOutOfStockForm()}
 
 
 def case_context(request, case) -> dict:
@@ -63,5 +67,6 @@ DESK = DeskDeclaration(
     queue_template="logistics/queue.html",
     queue_context=queue_context,
     results_count="logistics/results_count.html",
+    results_context=results_context,
     stylesheets=("css/logistics-case.css",),
 )

@@ -43,6 +43,7 @@ DESK = DeskDeclaration(
     take_case=_("Take this call-back"),
     sla_label=_("Call by"),
     queue_url="callback_queue",
+    queue_live_url="callback_queue_live",
     case_url="callback",
     action_url="callback_action",
 )

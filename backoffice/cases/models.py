@@ -407,3 +407,21 @@ class CaseEvent(models.Model):
     @property
     def is_message(self) -> bool:
         return self.type in (EventType.CUSTOMER_MESSAGE, EventType.REPLY, EventType.AUTO_REPLY)
+
+
+class CaseSeen(models.Model):
+    """How far a person has read a case: the newest timeline entry their case page showed them. A customer message
+    after it marks the case unread in its assignee's queue (backoffice/cases/seen.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    event_id = models.PositiveBigIntegerField(_("newest entry seen"), default=0)
+    seen_at = models.DateTimeField(_("seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case seen")
+        verbose_name_plural = _("cases seen")
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="case_seen_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.case_id} {self.event_id}"

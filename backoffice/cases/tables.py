@@ -63,7 +63,8 @@ class QueuePaginator(Paginator):
         qs = self._queryset()
         if qs is None:
             return super().count
-        counted = qs.order_by()[: COUNT_CAP + 1].count()
+        # Only the ids are counted: the rows' annotations (read marks) are for the page's own rows, never all of them.
+        counted = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
         self.capped = counted > COUNT_CAP
         return counted  # one past the cap when capped, so the last page stays full
 

@@ -55,12 +55,15 @@ class DeskDeclaration:
     queue_template: str = "desk/queue.html"
     queue_context: Callable[[HttpRequest], dict] | None = None
     results_count: str = "desk/results_count.html"
+    # What the results' count line needs besides the table (the queue's live poll draws only the results).
+    results_context: Callable[[HttpRequest], dict] | None = None
     stylesheets: tuple[str, ...] = ()
     my_queue: str = _("My queue")
     take_case: str = _("Take this case")
     sla_label: str = _("SLA")
     # URL names under the namespace (the call-back desk keeps its own older names).
     queue_url: str = "queue"
+    queue_live_url: str = "queue_live"
     case_url: str = "case"
     action_url: str = "case_action"
     take_next_url: str = "take_next"
@@ -88,6 +91,10 @@ class DeskDeclaration:
     @property
     def queue_view(self) -> str:
         return self.view("queue")
+
+    @property
+    def queue_live_view(self) -> str:
+        return self.view("queue_live")
 
     @property
     def case_view(self) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backoffice.cases import page as casepage
-from backoffice.cases import presence, queues
+from backoffice.cases import presence, queues, seen
 from backoffice.cases.access import VIEW, find_case_for
 from backoffice.models import CaseEvent
 
@@ -56,10 +56,13 @@ def case_live(request: HttpRequest, number: str) -> HttpResponse:
             .order_by("at", "id")
         )
         new = queues.one_entry_per_message(raw)
+        newest = max([after, *(event.id for event in raw)])
+        if newest > after:  # the page is shown entries it did not have: read up to them (never on an idle poll)
+            seen.mark_seen(user=request.user, case_id=case.pk, event_id=newest)
         names = casepage.timeline_names(new, case)
         response = JsonResponse(
             {
-                "last": max([after, *(event.id for event in raw)]),
+                "last": newest,
                 "events": [
                     {
                         "id": event.id,

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases import seen
 from backoffice.cases.queues import with_platform_first
 from backoffice.models import Case, Status
 from backoffice.supervisor.tables import bulk_select_column
@@ -23,6 +25,13 @@ from backoffice.templatetags.backoffice import staff_name
 STATUS_LABELS = dict(Status.choices)
 EMPTY = "—"
 NUMBER = "0number0"
+
+
+def presence_words(person: dict) -> str:
+    """ "李娜 正在回复" or "李娜 正在查看" (the same words as the case page's presence bar)."""
+    if person["typing"]:
+        return gettext("%(name)s is replying") % {"name": person["name"]}
+    return gettext("%(name)s is viewing") % {"name": person["name"]}
 
 
 def local_time(value) -> str:
@@ -49,9 +58,17 @@ class DeskTable(tables.Table):
         template_name = "desk/table.html"
         empty_text = _("No cases in this queue. Nice work.")
 
-    def __init__(self, *args, desk, **kwargs):
+    def __init__(self, *args, desk, viewer=None, **kwargs):
         self.desk = desk
+        # Whose unread marks the rows show, and who else is on each case ({case id: [{"name", "typing"}]}): both set
+        # for the page's rows by backoffice.desk.queue_live.
+        self.viewer = viewer
+        self.presence: dict[int, list[dict]] = {}
         super().__init__(*args, **kwargs)
+
+    def records(self) -> list:
+        """The page's cases (the page's own query, read once)."""
+        return [row.record for row in self.paginated_rows]
 
     @property
     def order_by(self):
@@ -85,7 +102,8 @@ class DeskTable(tables.Table):
             )
 
     def row_class(self, record) -> str:
-        return f"clickable prio-{record.priority}"
+        unread = " is-unread" if self.viewer is not None and seen.is_unread(record, self.viewer) else ""
+        return f"clickable prio-{record.priority}{unread}"
 
     def cell_select(self, record, url) -> SafeString:
         return format_html(
@@ -96,7 +114,33 @@ class DeskTable(tables.Table):
         )
 
     def cell_number(self, record, url) -> SafeString:
-        return format_html('<a href="{}">{}</a>', url, record.number)
+        link = format_html('<a href="{}">{}</a>', url, record.number)
+        if self.viewer is not None and seen.is_unread(record, self.viewer):
+            label = _("New customer message")
+            link = format_html(
+                '<span class="unread-dot" role="img" aria-label="{}" title="{}" data-testid="unread"></span>{}',
+                label,
+                label,
+                link,
+            )
+        others = self.presence.get(record.pk)
+        if others:
+            link = format_html(
+                '{}<span class="row-presence" data-testid="row-presence">{}</span>',
+                link,
+                format_html_join(
+                    "",
+                    '<span class="presence-person{}">{}</span>',
+                    (
+                        (
+                            " is-typing" if person["typing"] else "",
+                            presence_words(person),
+                        )
+                        for person in others
+                    ),
+                ),
+            )
+        return link
 
     def cell_customer(self, record, url):
         customer = record.customer

@@ -6,8 +6,9 @@ case with `get_case_for`, so no desk's URL serves another desk's case or a role 
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,13 +18,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
 from backoffice.cases import page as casepage
-from backoffice.cases import queues
+from backoffice.cases import queues, seen
 from backoffice.cases import services as casework
 from backoffice.cases.access import ACTIONS_ON_ANY_CASE, VIEW, WORK, get_case_for, require_desk
 from backoffice.cases.actions import SHARED_ACTIONS, handle_common_action, take_next_and_open, valid_data
 from backoffice.cases.forms import NoteOnlyForm, ReplyForm
 from backoffice.cases.tables import QueuePaginator
 from backoffice.desk import closing
+from backoffice.desk import queue_live as live_rows
 from backoffice.desk.declaration import DeskDeclaration
 from backoffice.desk.forms import DeskBulkAssignForm
 from backoffice.errors import DomainError, ReplyOverlap
@@ -32,10 +34,9 @@ from backoffice.models import Case, CaseEvent, StoreSettings
 PER_PAGE = 25
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
-    """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
+def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> tuple[dict, bool]:
+    """The queue's tabs, filters and table for this request, its rows tagged for the live poll: the page and its poll
+    draw the same rows. Returns the context and whether the person supervises the desk."""
     require_desk(request.user, desk.name, WORK)
     visible = queues.visible_queues(request.user)
     if queue not in visible:
@@ -43,7 +44,8 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
     store = StoreSettings.load()
     case_filter = desk.filterset(request.GET, queryset=desk.cases(queue, user=request.user, store=store))
     supervisor = desk.supervised_by(request.user)
-    table = desk.table(case_filter.qs, desk=desk, exclude=() if supervisor else ("select",))
+    rows = seen.with_read_marks(case_filter.qs, request.user)
+    table = desk.table(rows, desk=desk, viewer=request.user, exclude=() if supervisor else ("select",))
     RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
     context = {
         "desk": desk,
@@ -52,14 +54,45 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
         "filter": case_filter,
         "table": table,
         "queue_label": visible[queue],
-        "bulk_assign_form": DeskBulkAssignForm(desk=desk.name) if supervisor else None,
+        "live_url": reverse(desk.queue_live_view, args=[queue]),
+        "live_stamp": live_rows.follow(table, request.user),
     }
+    return context, supervisor
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
+    """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
+    context, supervisor = queue_table(request, queue, desk=desk)
+    context["bulk_assign_form"] = DeskBulkAssignForm(desk=desk.name) if supervisor else None
     if desk.queue_context is not None:
         context |= desk.queue_context(request)
     template = desk.queue_template
     if request.htmx and request.htmx.target == "queue-results":
         template = "desk/queue.html#queue-results"
     return render(request, template, context)
+
+
+@require_GET
+def queue_live(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
+    """The open queue page's poll (?<the page's filters, sort and page>&stamp=<the tag of the rows it shows>): 304
+    when nothing changed; else my unread count, and the rows drawn again when the page's are not the current ones."""
+    context, _supervisor = queue_table(request, queue, desk=desk)
+    unread = seen.unread_summary(user=request.user, desk=desk.name)
+    etag = live_rows.tag(context["live_stamp"], unread)
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        html = None
+        if request.GET.get("stamp") != context["live_stamp"]:
+            if desk.results_context is not None:
+                context |= desk.results_context(request)
+            html = render_to_string("desk/queue.html#queue-results", context, request)
+        response = JsonResponse({"stamp": context["live_stamp"], "html": html, "unread": unread})
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _counts_etag(request: HttpRequest, *, desk: DeskDeclaration) -> str:
@@ -144,7 +177,10 @@ def case_page(request: HttpRequest, number: str, *, desk: DeskDeclaration) -> Ht
     template = "desk/case.html"
     if request.htmx and request.htmx.target == "case-panel":
         template += "#case-panel"
-    return render(request, template, case_context(request, desk, case))
+    context = case_context(request, desk, case)
+    # The page shows the timeline up to its newest entry: the case is read (no longer unread in my queue).
+    seen.mark_seen(user=request.user, case_id=case.pk, event_id=context["last_event_id"])
+    return render(request, template, context)
 
 
 @require_POST
