@@ -74,3 +74,75 @@ def test_a_message_comes_to_the_open_page_while_typing_and_the_other_agent_sees_
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_who_else_is_on_the_case(
+    browser, live_server
+):
+    from backoffice.cases import services as casework
+
+    wang = make_staff("agent_wang", "agent", PASSWORD)
+    wang.last_name, wang.first_name = "王", "小丽"
+    wang.save()
+    li = make_staff("agent_li", "agent", PASSWORD)
+    li.last_name, li.first_name = "李", "娜"
+    li.save()
+    integration = Integration(name="聊天网关")
+    token = integration.issue_token()
+    integration.save()
+    orders = [make_order(), make_order()]
+    for n, order in enumerate(orders):
+        gateway_message(live_server, token, order, "在吗？想问下发货时间", f"q-{n}")
+    cases = [Case.objects.get(order=order) for order in orders]
+    for case in cases:
+        casework.claim_case(case=case, agent=wang)
+
+    contexts = [
+        browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+        for _ in range(2)
+    ]
+    try:
+        first, second = (context.new_page() for context in contexts)
+        login(first, live_server, "agent_wang", PASSWORD)
+        login(second, live_server, "agent_li", PASSWORD)
+        # 王小丽 has read both of her cases, then keeps her queue open with the second row selected (j, j).
+        for case in cases:
+            first.goto(f"{live_server.url}/aftersales/case/{case.number}/")
+        first.goto(f"{live_server.url}/aftersales/queue/mine/")
+        rows = first.locator("table.queue-table tbody tr.clickable")
+        expect(rows).to_have_count(2)
+        expect(first.locator("tr.is-unread")).to_have_count(0)
+        first.keyboard.press("j")
+        first.keyboard.press("j")
+        selected = first.locator("tr.is-selected").get_attribute("data-href")
+        # A filter being typed (not yet sent): the poll redraws the rows only and leaves the form alone.
+        first.evaluate("document.querySelector('.filters input[type=search]').value = '半截'")
+        base_title = first.title()
+
+        # A customer writes on the first case through the gateway: its row turns unread within 2 s.
+        target = cases[0]
+        row = first.locator(f'tr[data-href="/aftersales/case/{target.number}/"]')
+        sent = time.monotonic()
+        gateway_message(live_server, token, orders[0], "到底什么时候发货？", "q-2")
+        expect(row).to_have_class(re.compile(r"\bis-unread\b"), timeout=2_000)
+        delay = time.monotonic() - sent
+        assert delay < 2.0, f"the message took {delay:.2f} s to reach the queue"
+        expect(row.locator("[data-testid=unread]")).to_have_attribute("aria-label", "买家发来新消息")
+        expect(first).to_have_title(f"(1) {base_title}", timeout=2_000)
+        assert first.locator("tr.is-selected").get_attribute("data-href") == selected
+        assert first.input_value(".filters input[type=search]") == "半截"
+
+        # 李娜 opens that case: 王小丽's row says so, without a reload.
+        second.goto(f"{live_server.url}/aftersales/case/{target.number}/")
+        expect(row.locator("[data-testid=row-presence]")).to_contain_text("李娜 正在查看", timeout=3_000)
+        first.screenshot(path="/tmp/qlive-queue-unread-presence.png")
+
+        # 王小丽 opens the case: read; back in her queue it is no longer unread and the title has no count.
+        first.goto(f"{live_server.url}/aftersales/case/{target.number}/")
+        first.goto(f"{live_server.url}/aftersales/queue/mine/")
+        expect(first.locator("tr.is-unread")).to_have_count(0)
+        expect(first).to_have_title(base_title, timeout=2_000)
+    finally:
+        for context in contexts:
+            context.close()
