@@ -22,14 +22,23 @@ def mark_seen(*, user, case_id: int, event_id: int) -> None:
     )
 
 
+def _newest_message():
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), type=EventType.CUSTOMER_MESSAGE).order_by("-id").values("id")[:1]
+    )
+
+
+def _seen_event(user):
+    return Subquery(CaseSeen.objects.filter(case=OuterRef("pk"), user=user.pk).values("event_id")[:1])
+
+
 def with_read_marks(qs: QuerySet, user) -> QuerySet:
     """Cases with `newest_message` (the customer's newest message id), `newest_event` and `seen_event` (how far this
     person has read), each one indexed look-up per row shown."""
-    events = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")
     return qs.annotate(
-        newest_event=Subquery(events[:1]),
-        newest_message=Subquery(events.filter(type=EventType.CUSTOMER_MESSAGE)[:1]),
-        seen_event=Subquery(CaseSeen.objects.filter(case=OuterRef("pk"), user=user.pk).values("event_id")[:1]),
+        newest_event=Subquery(CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]),
+        newest_message=_newest_message(),
+        seen_event=_seen_event(user),
     )
 
 
@@ -42,7 +51,9 @@ def is_unread(case: Case, user) -> bool:
 def unread_summary(*, user, desk: str) -> dict:
     """My open cases of the desk that are unread: how many, and the newest unread customer message (its id and case),
     so the page can tell a message it has not announced yet. One query over my own open cases."""
-    mine = with_read_marks(Case.objects.filter(desk=desk, assignee=user, status__in=OPEN_STATUSES), user)
+    mine = Case.objects.filter(desk=desk, assignee=user, status__in=OPEN_STATUSES).annotate(
+        newest_message=_newest_message(), seen_event=_seen_event(user)
+    )
     unread = list(mine.filter(newest_message__gt=Coalesce("seen_event", 0)).values_list("newest_message", "number"))
     latest, latest_case = max(unread, default=(0, ""))
     return {"count": len(unread), "latest": latest, "latest_case": latest_case}

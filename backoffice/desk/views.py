@@ -35,7 +35,7 @@ PER_PAGE = 25
 
 
 def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> tuple[dict, bool]:
-    """The queue's tabs, filters and table for this request, its rows tagged for the live poll: the page and its poll
+    """The queue's tabs, filters and table for this request (its rows with my read marks): the page and its live poll
     draw the same rows. Returns the context and whether the person supervises the desk."""
     require_desk(request.user, desk.name, WORK)
     visible = queues.visible_queues(request.user)
@@ -55,7 +55,6 @@ def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> t
         "table": table,
         "queue_label": visible[queue],
         "live_url": reverse(desk.queue_live_view, args=[queue]),
-        "live_stamp": live_rows.follow(table, request.user),
     }
     return context, supervisor
 
@@ -65,6 +64,7 @@ def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> t
 def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
     """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
     context, supervisor = queue_table(request, queue, desk=desk)
+    context["live_stamp"] = live_rows.follow(context["table"], request.user)
     context["bulk_assign_form"] = DeskBulkAssignForm(desk=desk.name) if supervisor else None
     if desk.queue_context is not None:
         context |= desk.queue_context(request)
@@ -79,6 +79,7 @@ def queue_live(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> Ht
     """The open queue page's poll (?<the page's filters, sort and page>&stamp=<the tag of the rows it shows>): 304
     when nothing changed; else my unread count, and the rows drawn again when the page's are not the current ones."""
     context, _supervisor = queue_table(request, queue, desk=desk)
+    context["live_stamp"] = live_rows.follow_narrow(context["table"], request.user)
     unread = seen.unread_summary(user=request.user, desk=desk.name)
     etag = live_rows.tag(context["live_stamp"], unread)
     if request.headers.get("If-None-Match") == etag:
