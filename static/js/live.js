@@ -107,8 +107,9 @@
       document.title = baseTitle;
     }
   });
+  // Always: a case opened in place from a queue row (htmx) has no page load of its own; poll() waits for a timeline.
   document.addEventListener("DOMContentLoaded", function () {
-    if (timeline()) schedule(0);
+    schedule(0);
   });
   // The case panel was drawn again (an action): its presence bar is empty, so the next answer must not be a 304.
   document.body && document.body.addEventListener("htmx:afterSwap", function () {

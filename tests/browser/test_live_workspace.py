@@ -138,8 +138,12 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
         expect(row.locator("[data-testid=row-presence]")).to_contain_text("李娜 正在查看", timeout=3_000)
         first.screenshot(path="/tmp/qlive-queue-unread-presence.png")
 
-        # 王小丽 opens the case: read; back in her queue it is no longer unread and the title has no count.
-        first.goto(f"{live_server.url}/aftersales/case/{target.number}/")
+        # 王小丽 opens the case from its row (in place): read. A message while it is open comes to its timeline and
+        # is read there too; back in her queue the case is not unread and the title has no count.
+        row.click()
+        expect(first.locator("#timeline")).to_contain_text("到底什么时候发货？")
+        gateway_message(live_server, token, orders[0], "麻烦尽快回复", "q-3")
+        expect(first.locator("#timeline")).to_contain_text("麻烦尽快回复", timeout=2_000)
         first.goto(f"{live_server.url}/aftersales/queue/mine/")
         expect(first.locator("tr.is-unread")).to_have_count(0)
         expect(first).to_have_title(base_title, timeout=2_000)
