@@ -78,6 +78,9 @@
     box.replaceWith(fresh);
     if (window.htmx) window.htmx.process(fresh);
     if (window.backoffice) window.backoffice.updateCountdowns(fresh);
+    // The bulk assignment's count follows the boxes still ticked (a ticked case may have left the page).
+    var tickBox = fresh.querySelector("input[form='bulk-assign-form'][name='cases']");
+    if (tickBox) tickBox.dispatchEvent(new Event("change", { bubbles: true }));
     if (focusedHref) {
       var target = fresh.querySelector('tr[data-href="' + CSS.escape(focusedHref) + '"] input, tr[data-href="' +
         CSS.escape(focusedHref) + '"] a');
