@@ -12,9 +12,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from aftersales import services
+from backoffice.cases import seen
 from backoffice.cases import services as casework
 from backoffice.democlock import replay_at
-from backoffice.models import Case, CaseKind, Order, Priority, Reason, Shipment, Status
+from backoffice.models import Case, CaseEvent, CaseKind, Order, Priority, Reason, Shipment, Status
 from backoffice.payouts.models import Payout
 from backoffice.store.businesshours import Calendar
 
@@ -196,7 +197,13 @@ class _Story:
             if claim:
                 casework.claim_case(case=self.case, agent=agent)
             casework.reply_to_customer(case=self.case, body=body, actor=agent)
+        self.read_by(agent)
         return True
+
+    def read_by(self, agent) -> None:
+        """The agent had the case open up to now: what the customer writes later is unread in their queue."""
+        newest = CaseEvent.objects.filter(case=self.case).order_by("-id").values_list("id", flat=True).first() or 0
+        seen.mark_seen(user=agent, case_id=self.case.pk, event_id=newest)
 
     def act(self, action, **kwargs) -> bool:
         """An agent's step a few minutes on (it also answers a customer who wrote meanwhile)."""
@@ -204,6 +211,8 @@ class _Story:
             return False
         with replay_at(self.at):
             action(case=self.case, **kwargs)
+        if kwargs.get("actor") is not None:
+            self.read_by(kwargs["actor"])
         return True
 
     def settle(self) -> None:
