@@ -136,7 +136,6 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
         # 李娜 opens that case: 王小丽's row says so, without a reload.
         second.goto(f"{live_server.url}/aftersales/case/{target.number}/")
         expect(row.locator("[data-testid=row-presence]")).to_contain_text("李娜 正在查看", timeout=3_000)
-        first.screenshot(path="/tmp/qlive-queue-unread-presence.png")
 
         # 王小丽 opens the case from its row (in place): read. A message while it is open comes to its timeline and
         # is read there too; back in her queue the case is not unread and the title has no count.
