@@ -5,11 +5,14 @@ polls at the same moment may drop each other's note, and the next poll (1.5 s la
 hint for people, never a lock.
 """
 
+import logging
 import time
 
 from django.core.cache import cache
 
 from backoffice.staff.roles import staff_display_name
+
+logger = logging.getLogger(__name__)
 
 # A page that stopped polling for this long has been closed; typing stops counting sooner.
 SEEN_SECONDS = 8
@@ -55,7 +58,11 @@ def others_on(case_ids: list[int], user, *, now: float | None = None) -> dict[in
     """`others` for a queue page's cases, read in one cache call: {case id: [{"name", "typing"}]}, only cases with
     someone else on them."""
     now = time.time() if now is None else now
-    found = cache.get_many([_key(case_id) for case_id in case_ids])
+    try:
+        found = cache.get_many([_key(case_id) for case_id in case_ids])
+    except Exception:  # noqa: BLE001 - a hint for people: with the cache down the queue shows its rows without it
+        logger.warning("presence: the cache could not be read; queue rows are drawn without presence")
+        return {}
     result = {}
     for case_id in case_ids:
         here = _others_in(found.get(_key(case_id)) or {}, user, now)
