@@ -76,6 +76,19 @@ def test_a_message_comes_to_the_open_page_while_typing_and_the_other_agent_sees_
             context.close()
 
 
+# The browser's notices and sound, recorded: a notice shown, a tone played (headless Chromium shows neither).
+FAKE_NOTICES_AND_SOUND = """() => {
+  window.notices = [];
+  window.beeps = 0;
+  window.Notification = function (title, options) { window.notices.push([title, options.body]); return { close() {} }; };
+  window.Notification.permission = "granted";
+  window.Notification.requestPermission = () => Promise.resolve("granted");
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  const tone = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () { window.beeps += 1; return tone.call(this); };
+}"""
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_who_else_is_on_the_case(
     browser, live_server
@@ -119,6 +132,9 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
         # A filter being typed (not yet sent): the poll redraws the rows only and leaves the form alone.
         first.evaluate("document.querySelector('.filters input[type=search]').value = '半截'")
         base_title = first.title()
+        # She allowed desktop notices and has the tab in the background; a click on the page lets it play sounds.
+        first.evaluate(FAKE_NOTICES_AND_SOUND)
+        first.click("h1")
 
         # A customer writes on the first case through the gateway: its row turns unread within 2 s.
         target = cases[0]
@@ -131,6 +147,8 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
         expect(row.locator("[data-testid=unread]")).to_have_attribute("aria-label", "买家发来新消息")
         expect(first).to_have_title(f"(1) {base_title}", timeout=2_000)
         assert first.locator("tr.is-selected").get_attribute("data-href") == selected
+        first.wait_for_function("window.notices.length > 0 && window.beeps > 0", timeout=2_000)
+        assert first.evaluate("window.notices") == [["买家发来新消息", target.number]]
         assert first.input_value(".filters input[type=search]") == "半截"
 
         # 李娜 opens that case: 王小丽's row says so, without a reload.
