@@ -228,7 +228,10 @@ def case_action(request: HttpRequest, number: str, action: str, *, desk: DeskDec
                 kept["reply_seen_event"] = request.POST.get("seen_event", "")
     if request.htmx:
         fresh = get_case_for(request.user, desk.name, number, VIEW)
-        return casepage.refreshed_panel(request, "desk/case.html", case_context(request, desk, fresh, **(kept or {})))
+        context = case_context(request, desk, fresh, **(kept or {}))
+        # The redrawn panel shows the timeline up to its newest entry, as the page does.
+        seen.mark_seen(user=request.user, case_id=fresh.pk, event_id=context["last_event_id"])
+        return casepage.refreshed_panel(request, "desk/case.html", context)
     if kept:  # a refused form with what was typed: the page again
         return render(request, "desk/case.html", case_context(request, desk, case, **kept), status=400)
     return redirect(desk.case_view, number=number)
