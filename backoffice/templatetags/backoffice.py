@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 
 from backoffice.cases.models import Resolution
+from backoffice.desk.filters import drawn_fields
 from backoffice.models import mask_phone
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.money import format_fen
@@ -66,3 +67,9 @@ def resolution_label(value):
         return Resolution(value).label
     except ValueError:
         return value or ""
+
+
+@register.simple_tag
+def filter_fields(form):
+    """A queue's filter fields, drawn once per filter, language, values and choices (backoffice.desk.filters)."""
+    return drawn_fields(form)
