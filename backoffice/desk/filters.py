@@ -65,7 +65,8 @@ def drawn_fields(form: forms.Form) -> SafeString:
     choices = []
     for name, field in form.fields.items():
         if hasattr(field, "choices"):
-            listed = list(field.choices)  # read once: the widget draws from this list (no second query)
+            # Read once (iterated, as list() would COUNT a queryset's choices first); the widget draws from this list.
+            listed = [*iter(field.choices)]
             field.widget.choices = listed
             choices.append((name, tuple((str(value), str(label)) for value, label in listed)))
     language = translation.get_language()
