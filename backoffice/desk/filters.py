@@ -1,8 +1,5 @@
 """The base of every desk's queue filters: search, status and assignee; a desk adds its own and orders them."""
 
-import threading
-from collections import OrderedDict
-
 import django_filters
 from django import forms
 from django.template.loader import render_to_string
@@ -12,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases.forms import StaffChoiceFilter, staff_users
 from backoffice.cases.queues import search_cases
+from backoffice.drawn import drawn
 from backoffice.models import DESK_KINDS, Case, Status
 
 
@@ -46,16 +44,9 @@ class DeskFilter(django_filters.FilterSet):
         return search_cases(queryset, value)
 
 
-# A queue's filter fields drawn by Django's form renderer cost more than the page's own SQL (a template per widget and
-# per option). What they draw depends only on the filter class, the language, the values asked for and each field's
-# choices, so the HTML is kept per process for those, a few hundred variants at most.
-_DRAWN_FIELDS: OrderedDict[tuple, str] = OrderedDict()
-_DRAWN_FIELDS_KEPT = 256
-_drawn_fields_lock = threading.Lock()
-
-
 def drawn_fields(form: forms.Form) -> SafeString:
-    """The filter form's fields (label and widget each, desk/filter_fields.html), drawn once per distinct input."""
+    """The filter form's fields (label and widget each, desk/filter_fields.html), drawn once per filter class,
+    language, values asked for and choices (Django's form renderer draws a template per widget and per option)."""
     names = list(form.fields)
     asked = tuple(
         (key, tuple(form.data.getlist(key)) if hasattr(form.data, "getlist") else (form.data[key],))
@@ -70,15 +61,14 @@ def drawn_fields(form: forms.Form) -> SafeString:
             field.widget.choices = listed
             choices.append((name, tuple((str(value), str(label)) for value, label in listed)))
     language = translation.get_language()
-    key = (type(form).__module__, type(form).__qualname__, language, form.is_bound, asked, tuple(choices))
-    with _drawn_fields_lock:
-        html = _DRAWN_FIELDS.get(key)
-        if html is not None:
-            _DRAWN_FIELDS.move_to_end(key)
-            return html
-    html = render_to_string("desk/filter_fields.html", {"form": form})
-    with _drawn_fields_lock:
-        _DRAWN_FIELDS[key] = html
-        while len(_DRAWN_FIELDS) > _DRAWN_FIELDS_KEPT:
-            _DRAWN_FIELDS.popitem(last=False)
-    return html
+    key = (
+        "filter-fields",
+        type(form).__module__,
+        type(form).__qualname__,
+        language,
+        form.is_bound,
+        asked,
+        tuple(choices),
+    )
+    # render_to_string's SafeString is what is kept and given back.
+    return drawn(key, lambda: render_to_string("desk/filter_fields.html", {"form": form}))
