@@ -44,9 +44,10 @@ class DeskFilter(django_filters.FilterSet):
         return search_cases(queryset, value)
 
 
-def drawn_fields(form: forms.Form) -> SafeString:
+def drawn_fields(filterset: django_filters.FilterSet) -> SafeString:
     """The filter form's fields (label and widget each, desk/filter_fields.html), drawn once per filter class,
     language, values asked for and choices (Django's form renderer draws a template per widget and per option)."""
+    form = filterset.form
     names = list(form.fields)
     asked = tuple(
         (key, tuple(form.data.getlist(key)) if hasattr(form.data, "getlist") else (form.data[key],))
@@ -63,8 +64,8 @@ def drawn_fields(form: forms.Form) -> SafeString:
     language = translation.get_language()
     key = (
         "filter-fields",
-        type(form).__module__,
-        type(form).__qualname__,
+        type(filterset).__module__,
+        type(filterset).__qualname__,
         language,
         form.is_bound,
         asked,

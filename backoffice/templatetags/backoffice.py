@@ -73,9 +73,9 @@ def resolution_label(value):
 
 
 @register.simple_tag
-def filter_fields(form):
+def filter_fields(filterset):
     """A queue's filter fields, drawn once per filter, language, values and choices (backoffice.desk.filters)."""
-    return drawn_fields(form)
+    return drawn_fields(filterset)
 
 
 def _hashable(value):
@@ -83,8 +83,8 @@ def _hashable(value):
         return tuple(sorted((key, tuple(items)) for key, items in value.lists()))
     if isinstance(value, Hashable) and not isinstance(value, tuple):
         return value
-    if isinstance(value, dict):
-        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    if isinstance(value, dict):  # in its order: a dict drawn in a loop is drawn in that order
+        return tuple((key, _hashable(item)) for key, item in value.items())
     if isinstance(value, Iterable) and not isinstance(value, str):
         return tuple(_hashable(item) for item in value)
     return repr(value)
