@@ -1,7 +1,7 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.desk.cells import format_html
 from backoffice.desk.tables import EMPTY, DeskTable
 from backoffice.models import CaseKind, Reason
 from backoffice.store.money import format_fen

@@ -1,8 +1,8 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.desk.cells import format_html
 from backoffice.desk.tables import DeskTable, local_time
 from backoffice.models import CaseKind
 

@@ -39,6 +39,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_from_other_tests():
+    """Ids repeat from test to test on SQLite, so what one test left in the in-process cache (a person's R1 header
+    for the day …) must not show in the next; a shared Redis is left alone (its ids do not repeat in a run)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def agent(db):
     return AgentFactory(username="agent", last_name="王", first_name="小丽")

@@ -2,10 +2,14 @@
 
 import django_filters
 from django import forms
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases.forms import StaffChoiceFilter, staff_users
 from backoffice.cases.queues import search_cases
+from backoffice.drawn import drawn
 from backoffice.models import DESK_KINDS, Case, Status
 
 
@@ -38,3 +42,34 @@ class DeskFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_cases(queryset, value)
+
+
+def drawn_fields(filterset: django_filters.FilterSet) -> SafeString:
+    """The filter form's fields (label and widget each, desk/filter_fields.html), drawn once per filter class,
+    language, values asked for and choices (Django's form renderer draws a template per widget and per option)."""
+    form = filterset.form
+    names = list(form.fields)
+    asked = tuple(
+        (key, tuple(form.data.getlist(key)) if hasattr(form.data, "getlist") else (form.data[key],))
+        for key in sorted(form.data)
+        if any(key == name or key.startswith(f"{name}_") for name in names)
+    )
+    choices = []
+    for name, field in form.fields.items():
+        if hasattr(field, "choices"):
+            # Read once (iterated, as list() would COUNT a queryset's choices first); the widget draws from this list.
+            listed = [*iter(field.choices)]
+            field.widget.choices = listed
+            choices.append((name, tuple((str(value), str(label)) for value, label in listed)))
+    language = translation.get_language()
+    key = (
+        "filter-fields",
+        type(filterset).__module__,
+        type(filterset).__qualname__,
+        language,
+        form.is_bound,
+        asked,
+        tuple(choices),
+    )
+    # render_to_string's SafeString is what is kept and given back.
+    return drawn(key, lambda: render_to_string("desk/filter_fields.html", {"form": form}))

@@ -11,13 +11,13 @@ from urllib.parse import quote
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases import seen
 from backoffice.cases.queues import with_platform_first
+from backoffice.desk.cells import format_html, format_html_join
 from backoffice.models import Case, Status
 from backoffice.supervisor.tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name

@@ -1,9 +1,13 @@
 """Template filters shared by every page: money in fen, masked phones, SLA countdowns."""
 
+from collections.abc import Hashable, Iterable
+
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.cases.models import Resolution
+from backoffice.desk.filters import drawn_fields
+from backoffice.drawn import drawn
 from backoffice.models import mask_phone
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.money import format_fen
@@ -66,3 +70,49 @@ def resolution_label(value):
         return Resolution(value).label
     except ValueError:
         return value or ""
+
+
+@register.simple_tag
+def filter_fields(filterset):
+    """A queue's filter fields, drawn once per filter, language, values and choices (backoffice.desk.filters)."""
+    return drawn_fields(filterset)
+
+
+def _hashable(value):
+    if hasattr(value, "lists"):  # a QueryDict: every value of a repeated parameter
+        return tuple(sorted((key, tuple(items)) for key, items in value.lists()))
+    if isinstance(value, Hashable) and not isinstance(value, tuple):
+        return value
+    if isinstance(value, dict):  # in its order: a dict drawn in a loop is drawn in that order
+        return tuple((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(_hashable(item) for item in value)
+    return repr(value)
+
+
+class KeepNode(template.Node):
+    def __init__(self, name: str, varies: list, nodelist):
+        self.name, self.varies, self.nodelist = name, varies, nodelist
+
+    def render(self, context) -> str:
+        key = (
+            "keep",
+            self.origin.name if self.origin else "",
+            self.name,
+            translation.get_language(),
+            *(_hashable(vary.resolve(context)) for vary in self.varies),
+        )
+        return drawn(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def keep(parser, token):
+    """{% keep "name" vary1 vary2 … %}…{% endkeep %}: the block's HTML drawn once per process for the language and
+    the values given (backoffice.drawn). Everything the block shows must follow from those: no CSRF token, no
+    message, nothing of the person unless named."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("keep needs a name")
+    nodelist = parser.parse(("endkeep",))
+    parser.delete_first_token()
+    return KeepNode(bits[1].strip("\"'"), [parser.compile_filter(bit) for bit in bits[2:]], nodelist)

@@ -1,0 +1,36 @@
+"""HTML drawn once per process for the inputs it depends on, and reused.
+
+Parts of the queue pages (filter fields, table headers, pager, tabs, the shortcuts dialog) cost more to draw with
+Django's templates than the page's own SQL, yet depend on a handful of inputs only: the language, the query string,
+the person's roles. What is kept here is keyed by all of them, so it is never stale; nothing request-bound (a CSRF
+token, a person's data) may be drawn into it. Each process keeps the most recently used few hundred.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+KEPT = 512
+
+_drawn: OrderedDict[Hashable, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+def drawn(key: Hashable, draw: Callable[[], str]) -> str:
+    """The HTML kept for `key`, or `draw()`'s, kept from now on."""
+    with _lock:
+        html = _drawn.get(key)
+        if html is not None:
+            _drawn.move_to_end(key)
+            return html
+    html = draw()
+    with _lock:
+        _drawn[key] = html
+        while len(_drawn) > KEPT:
+            _drawn.popitem(last=False)
+    return html
+
+
+def forget() -> None:
+    with _lock:
+        _drawn.clear()

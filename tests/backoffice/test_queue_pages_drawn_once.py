@@ -1,0 +1,90 @@
+"""What a queue page draws once and reuses (filter fields, table header and pager, tabs, menu: backoffice/drawn.py)
+follows every input it depends on: people, roles, language, values asked for, sort and page never get another's."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from aftersales import desk as aftersales_desk
+from backoffice.models import Status
+from tests.factories import AgentFactory, CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("aftersales:queue", args=["unassigned"])
+
+
+def _cases(n: int) -> None:
+    for _ in range(n):
+        CaseFactory(status=Status.NEW, assignee=None)
+
+
+def test_an_agents_header_is_not_a_supervisors(agent_client, supervisor_client):
+    _cases(3)
+    agent_page = agent_client.get(URL).text
+    supervisor_page = supervisor_client.get(URL).text
+    again = agent_client.get(URL).text
+
+    assert "data-select-all" not in agent_page and "data-select-all" not in again
+    assert "data-select-all" in supervisor_page
+    assert "?sort=-number" not in agent_page  # the default sort's links
+    sorted_page = agent_client.get(URL + "?sort=number").text
+    assert "?sort=-number" in sorted_page
+
+
+def test_the_filter_fields_show_what_was_asked_each_time(agent_client):
+    _cases(2)
+    plain = agent_client.get(URL).text
+    asked = agent_client.get(URL + "?kind=refund&q=ABC").text
+    plain_again = agent_client.get(URL).text
+
+    assert '<option value="refund" selected>' in asked and 'value="ABC"' in asked
+    assert '<option value="refund" selected>' not in plain_again and 'value="ABC"' not in plain_again
+    assert (
+        plain.split('class="filters"')[1].split("</form>")[0]
+        == plain_again.split('class="filters"')[1].split("</form>")[0]
+    )
+
+
+def test_a_new_colleague_appears_in_the_assignee_filter(agent_client, agent):
+    _cases(1)
+    assert ">newcomer</option>" not in agent_client.get(URL).text
+    newcomer = AgentFactory(username="newcomer")
+
+    assert f'<option value="{newcomer.pk}">newcomer</option>' in agent_client.get(URL).text
+
+
+def test_the_pager_follows_the_page_and_the_query_string(agent_client):
+    _cases(30)
+    first = agent_client.get(URL).text
+    second = agent_client.get(URL + "?page=2").text
+
+    assert 'href="?page=2"' in first
+    assert 'href="?page=1"' in second
+    filtered = agent_client.get(URL + "?kind=refund&page=1").text
+    assert "kind=refund" in filtered.split('class="pagination')[-1] or 'class="pagination' not in filtered
+
+
+def test_each_language_gets_its_own_tabs_and_header(agent_client, in_english):
+    _cases(1)
+    chinese = agent_client.get(URL).text
+    english = in_english(agent_client).get(URL).text
+
+    assert "未分配" in chinese and "Unassigned" in english
+    assert ">Customer<" in english and ">Customer<" not in chinese
+
+
+def test_the_r1_header_is_kept_per_person_for_a_short_while(agent_client, agent, monkeypatch):
+    calls = []
+    real = aftersales_desk.queues.response_rates
+
+    def counted(**kwargs):
+        calls.append(kwargs["agent"].pk)
+        return real(**kwargs)
+
+    monkeypatch.setattr(aftersales_desk.queues, "response_rates", counted)
+    cache.clear()
+    agent_client.get(URL)
+    agent_client.get(URL)
+
+    assert calls == [agent.pk]
