@@ -60,12 +60,12 @@
     { passive: true }
   );
 
-  function open() {
+  function open(inPlace) {
     if (!document.getElementById("timeline")) return;
     measure();
     // A reload keeps the reader's place (the browser restores it); a new visit opens at the newest entry.
     var navigation = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
-    if (!navigation || navigation.type !== "reload") showNewest();
+    if (inPlace === true || !navigation || navigation.type !== "reload") showNewest();
     watch();
   }
 
@@ -81,10 +81,15 @@
   document.addEventListener("DOMContentLoaded", open);
   // An action draws the case panel again: measure the reply box again and keep the newest entry in view.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "case-panel") {
+    var target = event.detail.target;
+    if (!target) return;
+    if (target.id === "case-panel") {
       measure();
       showNewest();
       watch();
+    } else if (target.id === "desk-main") {
+      follow = true;
+      open(true); // a queue row opened its case in place
     }
   });
   window.addEventListener("resize", measure);

@@ -45,3 +45,28 @@ def test_replying_on_a_colleagues_case_asks_first_and_is_recorded(page, live_ser
     reply = CaseEvent.objects.get(case=case, type=EventType.REPLY)
     assert reply.actor == li
     assert CaseEvent.objects.get(case=case, type=EventType.ACTED_FOR).after == {"held_by": "agent_wang"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_colleagues_case_opened_in_place_from_a_queue_row_asks_too(page, live_server):
+    from backoffice.models import Status
+
+    wang = make_staff("agent_wang", "agent", PASSWORD)
+    wang.last_name, wang.first_name = "王", "小丽"
+    wang.save()
+    make_staff("agent_li", "agent", PASSWORD)
+    case = CaseFactory(assignee=wang, status=Status.WAITING)
+    login(page, live_server, "agent_li", PASSWORD)
+    page.goto(f"{live_server.url}/aftersales/queue/waiting/")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+
+    page.get_by_role("link", name=case.number).click()
+    expect(page.locator("#case-panel")).to_be_visible()
+    assert page.url.endswith(f"/aftersales/case/{case.number}/")
+    page.fill("#reply-body", "您好，王小丽今天休息，我来跟进")
+    page.click("[data-testid=send-reply]")
+
+    expect(page.locator("#timeline")).to_contain_text("您好，王小丽今天休息，我来跟进")
+    assert questions == ["这是王小丽的工单。仍要处理吗？处理会记录在工单上。"]
+    assert CaseEvent.objects.filter(case=case, type=EventType.ACTED_FOR).count() == 1
