@@ -271,8 +271,8 @@ def approve_return(*, case: Case, actor, shipping_paid_by: str = "") -> Case:
 
 def mark_return_received(*, case: Case, actor, amount_fen: int | None = None) -> Case:
     """The returned parcel arrived: refund it (return and refund), or send the replacement (exchange)."""
-    check_return_refund(case=case, amount_fen=amount_fen)
-    with transaction.atomic():
+    with transaction.atomic():  # the check locks the order until the refund is paid
+        check_return_refund(case=case, amount_fen=amount_fen)
         casework.record_event(case=case, type=EventType.RETURN_RECEIVED, actor=actor)
         if case.kind == CaseKind.EXCHANGE:
             return arrange_exchange(case=case, actor=actor)

@@ -125,6 +125,16 @@ CONVERSATION_TYPES = frozenset(
         EventType.OUTBOUND_SENT,
     }
 )
+# Lines that come before a step without being one (who took the case, whose it was): a message is never theirs.
+NOT_STEPS = frozenset(
+    {
+        EventType.ACTED_FOR,
+        EventType.CASE_CLAIMED,
+        EventType.CASE_ASSIGNED,
+        EventType.CASE_RELEASED,
+        EventType.CASE_PRIORITY,
+    }
+)
 # A templated message written in the same transaction as the step that sent it is at most this much later.
 SAME_STEP = dt.timedelta(seconds=2)
 
@@ -138,6 +148,7 @@ def _step_of(message: CaseEvent, entries: list[CaseEvent]) -> CaseEvent | None:
     for entry in reversed(entries):
         if (
             entry.type in CONVERSATION_TYPES
+            or entry.type in NOT_STEPS
             or getattr(entry, "message", None) is not None
             or not dt.timedelta(0) <= message.at - entry.at <= SAME_STEP
             or (step is not None and entry.actor_id != step.actor_id)

@@ -1,5 +1,6 @@
 """The refund and compensation confirmations name the amount the server checked, the way the action will."""
 
+import pytest
 from django.urls import reverse
 
 from aftersales import services
@@ -120,3 +121,27 @@ def test_the_refund_still_checks_again_when_paid(agent_client, order, agent, in_
     page = in_english(agent_client).post(url, {"amount": "59.90"}, HTTP_HX_REQUEST="true").content.decode()
     assert "more than the ¥9.90 still refundable" in page
     assert not Payout.objects.filter(case=case).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_every_money_action_called_on_its_own_checks_inside_its_transaction(agent):
+    """The check locks the order's row (PostgreSQL refuses a lock outside a transaction): a task or an import that
+    calls a service directly, with no request around it, pays out as the case page does."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite takes no row locks")
+    from tests.factories import make_order
+
+    order = make_order(paid_fen=20000)
+    # Above the automatic refund's threshold, so each waits for the agent.
+    returned = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=3000, message="不想要了")
+    services.approve_return(case=returned, actor=agent)
+    services.mark_return_received(case=returned, actor=agent, amount_fen=3000)
+    refund = services.open_application(kind=CaseKind.REFUND, order=order, amount_fen=2500, message="漏水")
+    services.approve_refund(case=refund, actor=agent, amount_fen=2500)
+    small = services.open_application(kind=CaseKind.COMPENSATION, order=order, amount_fen=300, message="有划痕")
+    services.compensate(case=small, actor=agent, amount_fen=300)
+
+    assert sorted(Payout.objects.values_list("amount_fen", flat=True)) == [300, 2500, 3000]

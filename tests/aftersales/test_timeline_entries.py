@@ -98,3 +98,16 @@ def test_a_claim_moments_before_the_step_keeps_its_own_line(agent, agent2):
     shown = entries(case)
 
     assert getattr(shown[-2], "message", None) is None and shown[-1].message.body == "退款已同意"
+
+
+def test_a_refund_on_a_colleagues_case_keeps_its_message_under_the_approval(agent, agent2, agent_client):
+    case = CaseFactory(assignee=agent, amount_fen=2110)
+    casework.confirm_acting_for(case=case, actor=agent2, action="approve_refund", confirmed_for=str(agent.pk))
+    services.approve_refund(case=case, actor=agent2)
+    message = CaseEvent.objects.get(case=case, type=EventType.OUTBOUND_QUEUED)
+
+    (approval,) = [entry for entry in entries(case) if entry.type == EventType.REFUND_APPROVED]
+
+    assert approval.message == message
+    page = agent_client.get(reverse("aftersales:case", args=[case.number])).content.decode()
+    assert page.count(message.body[:20]) == 1
