@@ -13,13 +13,16 @@ from backoffice.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseSeen, Ev
 
 
 def mark_seen(*, user, case_id: int, event_id: int) -> None:
-    """The person has seen the case up to this timeline entry: one upsert."""
-    CaseSeen.objects.bulk_create(
-        [CaseSeen(user_id=user.pk, case_id=case_id, event_id=event_id, seen_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["user", "case"],
-        update_fields=["event_id", "seen_at"],
+    """The person has seen the case up to this timeline entry. The mark only moves forward: an older poll's answer
+    that lands after a newer page's does not make a read case unread again."""
+    moved = CaseSeen.objects.filter(user_id=user.pk, case_id=case_id, event_id__lt=event_id).update(
+        event_id=event_id, seen_at=timezone.now()
     )
+    if not moved:
+        CaseSeen.objects.bulk_create(
+            [CaseSeen(user_id=user.pk, case_id=case_id, event_id=event_id, seen_at=timezone.now())],
+            ignore_conflicts=True,
+        )
 
 
 def _newest_message():

@@ -76,8 +76,9 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
 
 @require_GET
 def queue_live(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpResponse:
-    """The open queue page's poll (?<the page's filters, sort and page>&stamp=<the tag of the rows it shows>): 304
-    when nothing changed; else my unread count, and the rows drawn again when the page's are not the current ones."""
+    """The open queue page's poll (?<the page's filters, sort and page>, with the tag of the rows it shows in the
+    X-Queue-Stamp header): 304 when nothing changed; else my unread count, and the rows drawn again when the page's
+    are not the current ones."""
     context, _supervisor = queue_table(request, queue, desk=desk)
     context["live_stamp"] = live_rows.follow_narrow(context["table"], request.user)
     unread = seen.unread_summary(user=request.user, desk=desk.name)
@@ -86,7 +87,7 @@ def queue_live(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> Ht
         response = HttpResponse(status=304)
     else:
         html = None
-        if request.GET.get("stamp") != context["live_stamp"]:
+        if request.headers.get("X-Queue-Stamp") != context["live_stamp"]:
             if desk.results_context is not None:
                 context |= desk.results_context(request)
             html = render_to_string("desk/queue.html#queue-results", context, request)

@@ -161,8 +161,10 @@
     }
     var stamp = box.getAttribute("data-stamp") || "";
     var search = window.location.search;
-    var url = box.getAttribute("data-live-url") + (search ? search + "&" : "?") + "stamp=" + encodeURIComponent(stamp);
-    var headers = {};
+    // The page's own query (filters, sort, page) as it is; the rows' tag goes in a header, so it never becomes part
+    // of the sort and pager links the poll draws.
+    var url = box.getAttribute("data-live-url") + search;
+    var headers = { "X-Queue-Stamp": stamp };
     if (etag && etagStamp === stamp) headers["If-None-Match"] = etag;
     fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {

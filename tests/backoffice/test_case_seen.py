@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from backoffice.cases import seen
 from backoffice.cases import services as casework
 from backoffice.models import CaseEvent, CaseSeen, EventType
 from tests.factories import CaseFactory
@@ -62,3 +63,16 @@ def test_cases_assigned_before_unread_marks_are_read_up_to_the_assignees_own_new
     assert marks[waiting.pk] == own_reply.pk
     assert untouched.pk not in marks
     assert set(CaseSeen.objects.values_list("user_id", flat=True)) == {agent.pk}
+
+
+@pytest.mark.django_db
+def test_the_mark_only_moves_forward(agent):
+    case = CaseFactory(assignee=agent)
+
+    seen.mark_seen(user=agent, case_id=case.pk, event_id=20)
+    seen.mark_seen(user=agent, case_id=case.pk, event_id=12)  # an older poll's answer, late
+    assert CaseSeen.objects.get(user=agent, case=case).event_id == 20
+
+    seen.mark_seen(user=agent, case_id=case.pk, event_id=31)
+    assert CaseSeen.objects.get(user=agent, case=case).event_id == 31
+    assert CaseSeen.objects.count() == 1

@@ -29,9 +29,11 @@ def client_for(user) -> Client:
     return client
 
 
-def poll(client, queue="mine", desk="aftersales", etag=None, **params):
+def poll(client, queue="mine", desk="aftersales", etag=None, stamp=None, **params):
     name = "surveys:callback_queue_live" if desk == "surveys" else f"{desk}:queue_live"
     headers = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+    if stamp:
+        headers["HTTP_X_QUEUE_STAMP"] = stamp
     return client.get(reverse(name, args=[queue]), params, **headers)
 
 
@@ -176,3 +178,13 @@ def test_the_queue_page_shows_unread_rows_and_presence(agent, agent2, agent_clie
     html = agent_client.get(reverse("aftersales:queue", args=["mine"])).text
 
     assert "is-unread" in html and 'aria-label="买家发来新消息"' in html and "李娜 正在查看" in html
+
+
+def test_the_redrawn_rows_sort_and_page_links_carry_only_the_pages_own_query(agent, agent_client):
+    for _ in range(2):
+        casework.record_customer_message(case=CaseFactory(assignee=agent), body="在吗？")
+
+    html = poll(agent_client, stamp="0", sort="number").json()["html"]
+
+    links = re.findall(r'href="(\?[^"]*)"', html)
+    assert links and all("stamp" not in link for link in links)
