@@ -87,3 +87,24 @@ def test_when_both_apps_have_a_payout_type_the_groups_keep_their_payout_permissi
     assert not ContentType.objects.filter(app_label="aftersales", model="payout").exists()
     held = set(cashiers.permissions.values_list("content_type__app_label", "codename"))
     assert held == {("backoffice", "change_payout"), ("backoffice", "view_payout")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_already_past_the_move_with_both_payout_types_is_merged_by_the_next_migration():
+    from django.contrib.auth.models import Group, Permission
+
+    migrate([("backoffice", "0022_case_seen_from_own_steps")])
+    try:
+        old_ct = ContentType.objects.get_or_create(app_label="aftersales", model="payout")[0]
+        view_old = Permission.objects.get_or_create(
+            content_type=old_ct, codename="view_payout", defaults={"name": "Can view payout"}
+        )[0]
+        auditors = Group.objects.create(name="审计")
+        auditors.permissions.add(view_old)
+    finally:
+        migrate_to_latest()
+
+    assert not ContentType.objects.filter(app_label="aftersales", model="payout").exists()
+    assert set(auditors.permissions.values_list("content_type__app_label", "codename")) == {
+        ("backoffice", "view_payout")
+    }
