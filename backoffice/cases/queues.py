@@ -60,12 +60,12 @@ def platform_first() -> models.Case:
 
 
 def with_platform_first(qs: QuerySet) -> QuerySet:
-    """The queryset in its own order, after the cases the platform intervened in; ties (same status, kind …) in the
-    order they were opened, so a page and its live poll list the same cases in the same order."""
-    order = list(qs.query.order_by)
-    if not {"pk", "-pk", "id", "-id"} & {str(field) for field in order}:
-        order.append("pk")
-    return qs.order_by(platform_first(), *order)
+    """The queryset in its own order, after the cases the platform intervened in.
+
+    Tied rows (same status, kind …) get no id tiebreak: it took the "all" queue's own SQL from 211 to 363 ms at
+    100,000 cases (no index serves the longer sort). A page and its live poll may list tied cases in another order;
+    the poll then draws the rows once more."""
+    return qs.order_by(platform_first(), *qs.query.order_by)
 
 
 def queue_cases(queue: str, *, user, desk: str, store: StoreSettings | None = None) -> QuerySet:
