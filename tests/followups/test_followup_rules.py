@@ -4,13 +4,17 @@ rows the caps and the budget refuse, with the exact states and reasons left behi
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from backoffice.errors import DomainError
 from backoffice.followups import services as followups
-from backoffice.models import Campaign, Coupon, Customer, FollowUp, Trigger
+from backoffice.models import Campaign, Case, CaseEvent, Coupon, Customer, EventType, FollowUp, Trigger
+from backoffice.store.businesshours import Calendar
+from tests.factories import CaseFactory, shanghai
 from tests.followups.test_chunks import make_due, new_customers
 
 
@@ -388,3 +392,246 @@ def test_another_campaigns_coupons_do_not_count_towards_the_cap(campaign):
     now = timezone.now()
     Coupon.objects.create(customer_id=row.customer_id, value_fen=1, valid_until=now, campaign=other, issued_at=now)
     assert followups._refusal(row, campaign=campaign, now=now) is None
+
+
+# --- coupons by hand: issue_manual_coupon -------------------------------------------------------------------------
+
+
+def _end_of_day_after(moment: dt.datetime, days: int) -> dt.datetime:
+    return timezone.localtime(moment + dt.timedelta(days=days)).replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+def test_a_coupon_by_hand_is_on_the_case_timeline_with_who_gave_it(supervisor):
+    case = CaseFactory()
+    coupon = followups.issue_manual_coupon(
+        case=case, value_fen=1500, actor=supervisor, reason="回访补偿", threshold_fen=9900, valid_days=7
+    )
+    coupon = Coupon.objects.get(pk=coupon.pk)
+    assert (coupon.customer_id, coupon.case_id, coupon.campaign_id, coupon.value_fen, coupon.threshold_fen) == (
+        case.customer_id,
+        case.pk,
+        None,
+        1500,
+        9900,
+    )
+    assert (coupon.reason, coupon.valid_until) == ("回访补偿", _end_of_day_after(coupon.issued_at, 7))
+    event = CaseEvent.objects.get(case=case, type=EventType.COUPON_ISSUED)
+    assert (event.actor, event.at, event.body, event.target, event.after) == (
+        supervisor,
+        coupon.issued_at,
+        f"{coupon.code} — 回访补偿",
+        f"coupon:{coupon.pk}",
+        {"coupon": coupon.code, "amount_fen": 1500, "threshold_fen": 9900},
+    )
+
+
+def test_a_coupon_by_hand_without_a_reason_or_threshold_lasts_thirty_days(supervisor, english):
+    case = CaseFactory()
+    coupon = Coupon.objects.get(pk=followups.issue_manual_coupon(case=case, value_fen=1, actor=supervisor).pk)
+    assert (coupon.value_fen, coupon.threshold_fen, coupon.reason) == (1, 0, "given by hand")
+    assert coupon.valid_until == _end_of_day_after(coupon.issued_at, 30)
+    event = CaseEvent.objects.get(case=case, type=EventType.COUPON_ISSUED)
+    assert (event.body, event.after["threshold_fen"]) == (coupon.code, 0)
+
+
+def test_a_coupon_by_hand_keeps_the_first_120_characters_of_its_reason(supervisor):
+    coupon = followups.issue_manual_coupon(case=CaseFactory(), value_fen=100, actor=supervisor, reason="因" * 130)
+    assert Coupon.objects.get(pk=coupon.pk).reason == "因" * 120
+
+
+def test_a_coupon_by_hand_needs_a_customer_and_a_value(supervisor, english):
+    nobodys = CaseFactory()
+    Case.objects.filter(pk=nobodys.pk).update(customer=None)
+    nobodys.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        followups.issue_manual_coupon(case=nobodys, value_fen=100, actor=supervisor)
+    assert str(refused.value) == "This case has no customer to give a coupon to."
+    with pytest.raises(DomainError) as refused:
+        followups.issue_manual_coupon(case=CaseFactory(), value_fen=0, actor=supervisor)
+    assert str(refused.value) == "A coupon must be worth something."
+    assert not Coupon.objects.exists()
+
+
+# --- cancelling: cancel_followups and _close -------------------------------------------------------------------------
+
+
+def test_cancelling_closes_only_that_cases_scheduled_follow_up_and_says_why_on_its_timeline(campaign, agent):
+    now = timezone.now()
+    mine, other = make_due(campaign, new_customers(2), due=now)
+    reason = "改" * 250
+    assert followups.cancel_followups(case=mine.case, actor=agent, reason=reason) == 1
+    row = FollowUp.objects.get(pk=mine.pk)
+    assert (row.state, row.note, row.closed_at >= now) == (FollowUp.State.CANCELLED, reason[:200], True)
+    assert FollowUp.objects.get(pk=other.pk).state == FollowUp.State.SCHEDULED
+    event = CaseEvent.objects.get(case=mine.case, type=EventType.FOLLOWUP_CANCELLED)
+    assert (event.actor, event.at, event.body, event.target, event.after) == (
+        agent,
+        row.closed_at,
+        f"{campaign.name} — {reason}",
+        f"followup:{mine.pk}",
+        {"campaign": campaign.key, "state": FollowUp.State.CANCELLED},
+    )
+    assert followups.cancel_followups(case=mine.case, actor=agent, reason="again") == 0
+
+
+def test_a_follow_up_no_longer_scheduled_is_not_closed(campaign, agent):
+    now = timezone.now()
+    (sent,) = _reloaded(make_due(campaign, new_customers(1), due=now))
+    FollowUp.objects.filter(pk=sent.pk).update(state=FollowUp.State.SENT)
+    assert followups._close(sent, state=FollowUp.State.CANCELLED, note="late", now=now, actor=agent) is False
+    assert (FollowUp.objects.get(pk=sent.pk).state, FollowUp.objects.get(pk=sent.pk).note) == (FollowUp.State.SENT, "")
+    assert not CaseEvent.objects.filter(case=sent.case, type=EventType.FOLLOWUP_CANCELLED).exists()
+
+
+# mutmut: x_cancel_followups__mutmut_9 (no "scheduled" filter) is equivalent because _close closes only a scheduled
+# row and counts only what it closed. x__close__mutmut_28 (always FOLLOWUP_CANCELLED) is equivalent because every
+# caller closes with the state "cancelled" (refusals are written by _dispatch and _record_refusals).
+
+
+# --- a failed send: _record_failure --------------------------------------------------------------------------------
+
+
+NO_HOURS = Calendar(hours={}, closed_days=frozenset())  # no opening hours set: sends at any time
+
+
+@pytest.fixture
+def failing_send(monkeypatch):
+    error = "网关" * 1100
+
+    def die(*args, **kwargs):
+        raise RuntimeError(error)
+
+    monkeypatch.setattr(followups.outbox, "queue_message", die)
+    return error
+
+
+def test_a_failed_send_is_retried_after_two_to_the_attempts_minutes(campaign, failing_send):
+    now = timezone.now()
+    earlier, row = make_due(campaign, new_customers(2), due=now - dt.timedelta(minutes=1))
+    FollowUp.objects.filter(pk=row.pk).update(attempts=3)
+    with time_machine.travel(now, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "retry"
+    stored = FollowUp.objects.get(pk=row.pk)
+    assert (stored.state, stored.attempts, stored.last_error, stored.due_at, stored.closed_at) == (
+        FollowUp.State.SCHEDULED,
+        4,
+        failing_send[:2000],
+        now + dt.timedelta(minutes=16),
+        None,
+    )
+    assert FollowUp.objects.get(pk=earlier.pk).attempts == 0
+    assert not CaseEvent.objects.filter(type=EventType.FOLLOWUP_FAILED).exists()
+
+
+def test_the_fifth_failed_send_fails_the_follow_up_on_its_timeline(campaign, failing_send):
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now - dt.timedelta(minutes=1))
+    FollowUp.objects.filter(pk=row.pk).update(attempts=4)
+    with time_machine.travel(now, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "failed"
+    stored = FollowUp.objects.get(pk=row.pk)
+    assert (stored.state, stored.attempts, stored.closed_at) == (FollowUp.State.FAILED, 5, now)
+    event = CaseEvent.objects.get(case=row.case, type=EventType.FOLLOWUP_FAILED)
+    assert (event.at, event.body, event.target) == (now, failing_send[:500], f"followup:{row.pk}")
+
+
+def test_a_failure_of_a_follow_up_no_longer_scheduled_changes_nothing(campaign):
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now)
+    FollowUp.objects.filter(pk=row.pk).update(state=FollowUp.State.SENT, attempts=1)
+    assert followups._record_failure(row.pk, RuntimeError("late"), now=now) == "skipped"
+    stored = FollowUp.objects.get(pk=row.pk)
+    assert (stored.state, stored.attempts, stored.last_error) == (FollowUp.State.SENT, 1, "")
+
+
+# mutmut: x__record_failure__mutmut_27 (the update without the "scheduled" filter) is equivalent on SQLite: the
+# read before it, in the same transaction, holds the one write lock, so the row is still scheduled.
+
+
+# --- the window's last open moment and the night: _last_open_moment, defer_due ---------------------------------------
+
+WEEKDAYS_NINE_TO_SIX = Calendar(hours=dict.fromkeys(range(5), ((dt.time(9), dt.time(18)),)), closed_days=frozenset())
+
+
+def test_the_last_open_moment_of_an_empty_window_at_an_open_moment_is_that_moment():
+    wednesday_10am = shanghai(2027, 3, 3, 10)
+    assert followups._last_open_moment(WEEKDAYS_NINE_TO_SIX, start=wednesday_10am, end=wednesday_10am) == wednesday_10am
+    # Inside the closing margin an empty window has no moment.
+    late = shanghai(2027, 3, 3, 17, 45)
+    assert followups._last_open_moment(WEEKDAYS_NINE_TO_SIX, start=late, end=late) is None
+
+
+def test_the_last_open_moment_is_never_after_the_window():
+    tuesday_8pm, wednesday_8am = shanghai(2027, 3, 2, 20), shanghai(2027, 3, 3, 8)
+    assert followups._last_open_moment(WEEKDAYS_NINE_TO_SIX, start=tuesday_8pm, end=wednesday_8am) is None
+
+
+def test_the_last_open_moment_may_be_the_day_before_the_windows_end():
+    monday_10am, wednesday_8am = shanghai(2027, 3, 1, 10), shanghai(2027, 3, 3, 8)
+    assert followups._last_open_moment(WEEKDAYS_NINE_TO_SIX, start=monday_10am, end=wednesday_8am) == shanghai(
+        2027, 3, 2, 17, 30
+    )
+
+
+def test_a_sweep_at_night_moves_the_due_rows_to_the_next_opening_after_that_night(campaign):
+    saturday_night = shanghai(2027, 3, 6, 22)
+    rows = make_due(campaign, new_customers(2), due=saturday_night - dt.timedelta(hours=1))
+    assert followups.dispatch_due(now=saturday_night, calendar=WEEKDAYS_NINE_TO_SIX) == {"deferred": 2}
+    assert set(FollowUp.objects.filter(pk__in=[r.pk for r in rows]).values_list("due_at", flat=True)) == {
+        shanghai(2027, 3, 8, 9)
+    }
+
+
+# --- one follow-up: _dispatch's read ----------------------------------------------------------------------------------
+
+
+def test_dispatching_one_follow_up_sends_that_one_only_when_it_is_due_and_scheduled(campaign):
+    now = timezone.now()
+    other, asked, later = make_due(campaign, new_customers(3), due=now - dt.timedelta(minutes=1))
+    FollowUp.objects.filter(pk=later.pk).update(due_at=now + dt.timedelta(minutes=5))
+    assert followups.dispatch_followup(later.pk, calendar=NO_HOURS) == "skipped"
+    assert followups.dispatch_followup(asked.pk, calendar=NO_HOURS) == "sent"
+    states = dict(FollowUp.objects.values_list("pk", "state"))
+    assert [states[f.pk] for f in (other, asked, later)] == [
+        FollowUp.State.SCHEDULED,
+        FollowUp.State.SENT,
+        FollowUp.State.SCHEDULED,
+    ]
+
+
+def test_dispatching_a_follow_up_already_sent_skips_it_even_at_night(campaign):
+    saturday_night = shanghai(2027, 3, 6, 22)
+    (row,) = make_due(campaign, new_customers(1), due=saturday_night - dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=row.pk).update(state=FollowUp.State.SENT)
+    with time_machine.travel(saturday_night, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=WEEKDAYS_NINE_TO_SIX) == "skipped"
+    assert FollowUp.objects.get(pk=row.pk).due_at == saturday_night - dt.timedelta(hours=1)
+
+
+# mutmut: x__dispatch__mutmut_8 to _14 (the select_for_update of the read) are not reached on SQLite, which has no
+# SKIP LOCKED; the PostgreSQL run exercises that branch.
+
+
+def test_reopening_a_case_cancels_its_follow_up_saying_so(campaign, agent, english):
+    (row,) = make_due(campaign, new_customers(1), due=timezone.now())
+    followups.after_case_reopened(case=row.case, actor=agent)
+    assert FollowUp.objects.get(pk=row.pk).note == "the case was reopened"
+
+
+def test_a_follow_up_already_due_when_scheduled_is_sent_after_commit_and_a_later_one_waits(
+    campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(followups.dispatch, "enqueue", lambda name, *args: calls.append((name, *args)) or True)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        late = followups.schedule_followups(
+            trigger=campaign.trigger, case=CaseFactory(), actor=None, at=now - dt.timedelta(days=10)
+        )
+        on_time = followups.schedule_followups(trigger=campaign.trigger, case=CaseFactory(), actor=None, at=now)
+        assert calls == []
+    assert late and on_time
+    assert calls == [("backoffice.tasks.dispatch_followup_task", row.pk) for row in late]
+
+
+# due_followup_ids is called nowhere (the sweep reads its rows in lock_due): its 22 mutants have no test.
