@@ -135,8 +135,8 @@ def pytest_runtest_makereport(item, call):
 
 
 # `make mutate` (MUTATE_TEST_DB, tests/settings.py): the test database is a file kept between runs. Each run starts from
-# a copy taken just after the migrations, because a transactional test of an earlier run emptied the tables and with
-# them the rows the migrations put in (the default templates and campaigns).
+# a copy taken just after the migrations: a transactional or migration test of an earlier run may have emptied the
+# tables (and with them the migrations' default templates and campaigns) or left the schema elsewhere.
 MUTATE_TEST_DB = os.environ.get("MUTATE_TEST_DB", "")
 MIGRATED_COPY = MUTATE_TEST_DB + ".migrated"
 
@@ -144,6 +144,8 @@ MIGRATED_COPY = MUTATE_TEST_DB + ".migrated"
 def _sqlite_copy(source: str, target: str) -> None:
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
+        # The database is in WAL mode: without this its log would grow by the whole database on every run.
+        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def pytest_sessionstart(session):
@@ -156,6 +158,15 @@ def pytest_sessionstart(session):
         for path in (MUTATE_TEST_DB, MUTATE_TEST_DB + "-wal", MUTATE_TEST_DB + "-shm"):
             if os.path.exists(path):
                 os.remove(path)
+
+
+def pytest_sessionfinish(session):
+    if MUTATE_TEST_DB:
+        # mutmut runs the tests in its own process before forking one per mutant: an open connection there would
+        # keep the log from being emptied.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture(scope="session")
