@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
-from backoffice.models import Campaign, Case, CaseEvent, Coupon, Customer, EventType, FollowUp, Trigger
+from backoffice.models import Campaign, Case, CaseEvent, Coupon, Customer, EventType, FollowUp, Status, Trigger
 from backoffice.store.businesshours import Calendar
 from tests.factories import CaseFactory, shanghai
 from tests.followups.test_chunks import make_due, new_customers
@@ -635,3 +635,60 @@ def test_a_follow_up_already_due_when_scheduled_is_sent_after_commit_and_a_later
 
 
 # due_followup_ids is called nowhere (the sweep reads its rows in lock_due): its 22 mutants have no test.
+
+
+def test_cancelling_counts_every_closure_follow_up_of_the_case_and_keeps_the_out_of_stock_one(campaign, agent):
+    (row,) = make_due(campaign, new_customers(1), due=timezone.now())
+    closed_too = Campaign.objects.create(
+        key="closed-too",
+        name="再次回访",
+        trigger=Trigger.LOGISTICS_CLOSED,
+        coupon_value_fen=500,
+        template=campaign.template,
+    )
+    waiting = Campaign.objects.create(
+        key="wait", name="缺货等待", trigger=Trigger.OUT_OF_STOCK_WAIT, coupon_value_fen=500, template=campaign.template
+    )
+    for other in (closed_too, waiting):
+        FollowUp.objects.create(
+            case=row.case, campaign=other, customer_id=row.customer_id, triggered_at=row.due_at, due_at=row.due_at
+        )
+    assert followups.cancel_followups(case=row.case, actor=agent, reason="reopened") == 2
+    assert dict(FollowUp.objects.filter(case=row.case).values_list("campaign__key", "state")) == {
+        campaign.key: FollowUp.State.CANCELLED,
+        "closed-too": FollowUp.State.CANCELLED,
+        "wait": FollowUp.State.SCHEDULED,
+    }
+
+
+# mutmut: x_cancel_followups__mutmut_11 (select_related(None)) is equivalent: each row's campaign is then read on its
+# own (a cost, not a behaviour).
+
+
+def test_one_follow_up_at_night_waits_for_the_next_opening(campaign):
+    saturday_night = shanghai(2027, 3, 6, 22)
+    asked, other = make_due(campaign, new_customers(2), due=saturday_night - dt.timedelta(hours=1))
+    with time_machine.travel(saturday_night, tick=False):
+        assert followups.dispatch_followup(asked.pk, calendar=WEEKDAYS_NINE_TO_SIX) == "deferred"
+    rows = {f.pk: f for f in FollowUp.objects.all()}
+    assert (rows[asked.pk].state, rows[asked.pk].due_at) == (FollowUp.State.SCHEDULED, shanghai(2027, 3, 8, 9))
+    assert rows[other.pk].due_at == saturday_night - dt.timedelta(hours=1)
+
+
+def test_one_follow_up_of_a_reopened_case_is_cancelled_not_sent(campaign, english):
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now - dt.timedelta(minutes=1))
+    Case.objects.filter(pk=row.case_id).update(status=Status.IN_PROGRESS)
+    with time_machine.travel(now, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "cancelled"
+    stored = FollowUp.objects.get(pk=row.pk)
+    assert (stored.state, stored.note, stored.closed_at) == (FollowUp.State.CANCELLED, "the case was reopened", now)
+    assert not Coupon.objects.exists()
+
+
+# mutmut: x__dispatch__mutmut_15 (of=("SELF",)) is PostgreSQL's branch, not reached on SQLite.
+# x__dispatch__mutmut_20, _21, _22 (select_related without the template, the case or the customer) are equivalent:
+# the row reads them on its own (a cost, not a behaviour). x__dispatch__mutmut_35, _42 (is_open(None),
+# next_open(None)) are equivalent: the calendar then reads the clock itself, the same moment as `now`.
+# x__dispatch__mutmut_40 (the deferral without the "scheduled" filter) is equivalent on SQLite: the row was read
+# scheduled in the same transaction, which holds the one write lock.
