@@ -2,6 +2,7 @@
 rows the caps and the budget refuse, with the exact states and reasons left behind."""
 
 import datetime as dt
+import logging
 
 import pytest
 import time_machine
@@ -12,7 +13,19 @@ from django.utils import timezone, translation
 
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
-from backoffice.models import Campaign, Case, CaseEvent, Coupon, Customer, EventType, FollowUp, Status, Trigger
+from backoffice.models import (
+    Campaign,
+    Case,
+    CaseEvent,
+    Channel,
+    Coupon,
+    Customer,
+    EventType,
+    FollowUp,
+    MessageTemplate,
+    Status,
+    Trigger,
+)
 from backoffice.store.businesshours import Calendar
 from tests.factories import CaseFactory, shanghai
 from tests.followups.test_chunks import make_due, new_customers
@@ -523,12 +536,13 @@ def test_a_failed_send_is_retried_after_two_to_the_attempts_minutes(campaign, fa
     assert not CaseEvent.objects.filter(type=EventType.FOLLOWUP_FAILED).exists()
 
 
-def test_the_fifth_failed_send_fails_the_follow_up_on_its_timeline(campaign, failing_send):
+def test_the_fifth_failed_send_fails_the_follow_up_on_its_timeline(campaign, failing_send, caplog):
     now = timezone.now()
     (row,) = make_due(campaign, new_customers(1), due=now - dt.timedelta(minutes=1))
     FollowUp.objects.filter(pk=row.pk).update(attempts=4)
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(now, tick=False), caplog.at_level(logging.ERROR, logger=followups.logger.name):
         assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "failed"
+    assert caplog.messages == [f"follow-up {row.pk} could not be sent"]
     stored = FollowUp.objects.get(pk=row.pk)
     assert (stored.state, stored.attempts, stored.closed_at) == (FollowUp.State.FAILED, 5, now)
     event = CaseEvent.objects.get(case=row.case, type=EventType.FOLLOWUP_FAILED)
@@ -692,3 +706,101 @@ def test_one_follow_up_of_a_reopened_case_is_cancelled_not_sent(campaign, englis
 # next_open(None)) are equivalent: the calendar then reads the clock itself, the same moment as `now`.
 # x__dispatch__mutmut_40 (the deferral without the "scheduled" filter) is equivalent on SQLite: the row was read
 # scheduled in the same transaction, which holds the one write lock.
+
+
+def test_one_follow_up_sent_issues_its_coupon_queues_its_message_and_says_so(campaign):
+    template = MessageTemplate.objects.create(
+        key="one-by-one",
+        name="one",
+        channel=Channel.SMS,
+        body="{customer_name}：{coupon_value}元（{coupon_threshold}）{coupon_code} 至{coupon_valid_until}{survey_line}",
+    )
+    name = "回" * 130
+    Campaign.objects.filter(pk=campaign.pk).update(
+        template=template, name=name, threshold_fen=9900, valid_days=3, coupon_value_fen=1500
+    )
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now - dt.timedelta(minutes=1))
+    with time_machine.travel(now, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "sent"
+    stored = FollowUp.objects.select_related("message", "customer").get(pk=row.pk)
+    coupon = Coupon.objects.get(followup=stored)
+    assert (stored.state, stored.sent_at, stored.attempts) == (FollowUp.State.SENT, now, 1)
+    assert (coupon.customer_id, coupon.case_id, coupon.campaign_id, coupon.value_fen, coupon.threshold_fen) == (
+        row.customer_id,
+        row.case_id,
+        campaign.pk,
+        1500,
+        9900,
+    )
+    assert (coupon.reason, coupon.issued_at, coupon.valid_until) == (name[:120], now, _end_of_day_after(now, 3))
+    message = stored.message
+    valid_until = f"{timezone.localtime(coupon.valid_until):%Y-%m-%d}"
+    assert (message.customer_id, message.case_id, message.channel, message.template_key, message.idempotency_key) == (
+        row.customer_id,
+        row.case_id,
+        Channel.SMS,
+        "one-by-one",
+        f"followup:{row.pk}",
+    )
+    assert message.body == f"{stored.customer.nickname}：¥15.00元（满¥99.00可用）{coupon.code} 至{valid_until}"
+    event = CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_SENT)
+    assert (event.at, event.body, event.target, event.after) == (
+        now,
+        f"{name} · {coupon.code}",
+        f"coupon:{coupon.pk}",
+        {
+            "campaign": campaign.key,
+            "coupon": coupon.code,
+            "amount_fen": 1500,
+            "threshold_fen": 9900,
+            "valid_until": timezone.localtime(coupon.valid_until).isoformat(),
+            "message": message.pk,
+        },
+    )
+
+
+def test_one_follow_up_over_the_budget_is_refused_on_its_timeline(campaign, english):
+    Campaign.objects.filter(pk=campaign.pk).update(budget_fen=1000, spent_fen=500)
+    now = timezone.now()
+    (row,) = make_due(campaign, new_customers(1), due=now - dt.timedelta(minutes=1))
+    with time_machine.travel(now, tick=False):
+        assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "refused"
+    stored = FollowUp.objects.get(pk=row.pk)
+    assert (stored.state, stored.sent_at, stored.note, stored.closed_at) == (
+        FollowUp.State.REFUSED,
+        None,
+        "the campaign's budget is spent",
+        now,
+    )
+    event = CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_REFUSED)
+    assert (event.at, event.body, event.target, event.after) == (
+        now,
+        f"{campaign.name} — the campaign's budget is spent",
+        f"followup:{row.pk}",
+        {"campaign": campaign.key, "state": FollowUp.State.REFUSED, "reason": "budget"},
+    )
+    assert not Coupon.objects.exists()
+
+
+# mutmut: x__dispatch__mutmut_80 (note cut at 201) is equivalent: a refusal's text is far shorter than 200 characters.
+# x__dispatch__mutmut_128, _131 (case_variables without the follow-up's customer) are equivalent: it then takes the
+# case's customer, the same one. x__dispatch__mutmut_134 (followup_extra_variables(None)) changes only the survey
+# link, which tests/surveys/test_sending.py checks (outside the follow-ups' mutation selection).
+# mutmut: x_dispatch_followup__mutmut_1, _2, _5, _10 (no store, or the store read again) are equivalent: case_variables
+# and Calendar.for_store then load the store's one settings row themselves.
+
+
+def test_the_refund_arrived_when_the_platform_last_confirmed_a_refund_of_that_case(db):
+    case, other = CaseFactory(), CaseFactory()
+    t = timezone.now().replace(microsecond=0)
+
+    def event(on, type_, kind, hours):
+        CaseEvent.objects.create(case=on, type=type_, at=t + dt.timedelta(hours=hours), after={"kind": kind})
+
+    event(case, EventType.PAYOUT_SUCCEEDED, "refund", 1)
+    event(case, EventType.PAYOUT_SUCCEEDED, "compensation", 2)
+    event(case, EventType.PAYOUT_FAILED, "refund", 3)
+    event(other, EventType.PAYOUT_SUCCEEDED, "refund", 4)
+    assert followups.refund_arrived_at(case) == t + dt.timedelta(hours=1)
+    assert followups.refund_arrived_at(CaseFactory()) is None
