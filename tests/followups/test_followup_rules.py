@@ -804,3 +804,52 @@ def test_the_refund_arrived_when_the_platform_last_confirmed_a_refund_of_that_ca
     event(other, EventType.PAYOUT_SUCCEEDED, "refund", 4)
     assert followups.refund_arrived_at(case) == t + dt.timedelta(hours=1)
     assert followups.refund_arrived_at(CaseFactory()) is None
+
+
+def test_a_chunk_takes_budget_only_for_the_coupons_the_caps_let_through(campaign):
+    campaign = _budget(campaign, budget=10_000, spent=0)
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=2, cap_days=7)
+    now = timezone.now()
+    first, second = new_customers(2)
+    Coupon.objects.create(
+        customer_id=first, value_fen=1, valid_until=now, campaign=campaign, issued_at=now - dt.timedelta(days=1)
+    )
+    rows = _reloaded(make_due(campaign, [first, first, second, second], due=now))
+    refusals = followups.chunk_refusals(rows, now=now)
+    assert {pk: code for pk, (code, _text) in refusals.items()} == {rows[1].pk: "cap"}
+    assert Campaign.objects.get(pk=campaign.pk).spent_fen == 3000
+
+
+# mutmut: x__within_caps__mutmut_9 (append(None)) is equivalent: only how many rows the caps let through is used.
+
+
+def test_where_the_database_locks_rows_a_chunk_locks_its_customers_in_order_first(campaign, monkeypatch):
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=1)
+    now = timezone.now()
+    customers = new_customers(2)
+    rows = _reloaded(make_due(campaign, [customers[1], customers[0]], due=now))
+    locked = []
+    real_iter = QuerySet.__iter__
+
+    def select_for_update(queryset, **kwargs):
+        # SQLite has no FOR UPDATE: the statement runs unlocked, recording which rows it was for.
+        queryset = queryset._chain()
+        queryset.query.locking = True
+        return queryset
+
+    def iterate(queryset):
+        rows = list(real_iter(queryset))
+        if getattr(queryset.query, "locking", False):
+            locked.append((queryset.model, rows))
+        return iter(rows)
+
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    monkeypatch.setattr(QuerySet, "__iter__", iterate)
+    assert followups.chunk_refusals(rows, now=now) == {}
+    assert locked == [(Customer, [(customers[0],), (customers[1],)])]
+
+
+# mutmut: x__recent_coupons__mutmut_5 (the lock without order_by) is equivalent on SQLite, which returns them in pk
+# order anyway. x__recent_coupons__mutmut_19 (coupons counted for every customer of the campaign) is equivalent: only
+# the chunk's customers' counts are read (a cost, not a behaviour).
