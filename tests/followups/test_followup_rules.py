@@ -27,7 +27,7 @@ from backoffice.models import (
     Trigger,
 )
 from backoffice.store.businesshours import Calendar
-from tests.factories import CaseFactory, shanghai
+from tests.factories import CaseFactory, make_order, shanghai
 from tests.followups.test_chunks import make_due, new_customers
 
 
@@ -853,3 +853,87 @@ def test_where_the_database_locks_rows_a_chunk_locks_its_customers_in_order_firs
 # mutmut: x__recent_coupons__mutmut_5 (the lock without order_by) is equivalent on SQLite, which returns them in pk
 # order anyway. x__recent_coupons__mutmut_19 (coupons counted for every customer of the campaign) is equivalent: only
 # the chunk's customers' counts are read (a cost, not a behaviour).
+
+
+# --- a chunk's writes: _dispatch_rows, _record_refusals, _send_chunk -------------------------------------------------
+
+
+def test_a_chunk_cancels_refuses_and_sends_each_row_exactly_as_one_by_one_would(campaign, english):
+    template = MessageTemplate.objects.create(key="chunk", name="chunk", channel=Channel.SMS, body="{coupon_code}")
+    name = "回" * 130
+    Campaign.objects.filter(pk=campaign.pk).update(
+        template=template, name=name, threshold_fen=9900, valid_days=3, budget_fen=2000, spent_fen=0
+    )
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(6), due=now - dt.timedelta(minutes=1))
+    Case.objects.filter(pk__in=[rows[0].case_id, rows[1].case_id]).update(status=Status.IN_PROGRESS)
+    assert followups.dispatch_due(now=now, calendar=NO_HOURS) == {"cancelled": 2, "refused": 2, "sent": 2}
+    stored = {f.pk: f for f in FollowUp.objects.all()}
+    for row in rows[:2]:
+        assert (stored[row.pk].state, stored[row.pk].note, stored[row.pk].closed_at) == (
+            FollowUp.State.CANCELLED,
+            "the case was reopened",
+            now,
+        )
+    for row in rows[4:]:
+        assert (stored[row.pk].state, stored[row.pk].sent_at, stored[row.pk].note, stored[row.pk].closed_at) == (
+            FollowUp.State.REFUSED,
+            None,
+            "the campaign's budget is spent",
+            now,
+        )
+        event = CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_REFUSED)
+        assert (event.at, event.body, event.target, event.after) == (
+            now,
+            f"{name} — the campaign's budget is spent",
+            f"followup:{row.pk}",
+            {"campaign": campaign.key, "state": FollowUp.State.REFUSED, "reason": "budget"},
+        )
+    for row in rows[2:4]:
+        coupon = Coupon.objects.get(followup_id=row.pk)
+        assert (coupon.value_fen, coupon.threshold_fen, coupon.reason, coupon.issued_at, coupon.valid_until) == (
+            campaign.coupon_value_fen,
+            9900,
+            name[:120],
+            now,
+            _end_of_day_after(now, 3),
+        )
+        message = stored[row.pk].message
+        assert (message.channel, message.template_key, message.body) == (Channel.SMS, "chunk", coupon.code)
+        event = CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_SENT)
+        assert (event.at, event.body, event.target) == (now, f"{name} · {coupon.code}", f"coupon:{coupon.pk}")
+
+
+def test_a_chunk_reads_every_cases_last_parcel_in_a_few_statements_whatever_its_size(campaign):
+    template = MessageTemplate.objects.create(key="parcel", name="parcel", body="{tracking_no}")
+    Campaign.objects.filter(pk=campaign.pk).update(template=template)
+    now = timezone.now()
+
+    def chunk_of(n):
+        rows = make_due(campaign, new_customers(n), due=now - dt.timedelta(minutes=1))
+        for row in rows:
+            order = make_order(customer=row.customer, shipped=True, tracking_no=f"T-{row.pk}")
+            Case.objects.filter(pk=row.case_id).update(order=order)
+        with CaptureQueriesContext(connection) as queries:
+            assert followups.dispatch_due(now=now, calendar=NO_HOURS) == {"sent": n}
+        bodies = dict(FollowUp.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "message__body"))
+        assert bodies == {row.pk: f"T-{row.pk}" for row in rows}
+        return len(queries)
+
+    assert chunk_of(2) == chunk_of(4)
+
+
+# mutmut: x__dispatch_rows__mutmut_36, _48 (results["refused"], ["sent"] = ...) are equivalent: the counter holds none
+# before. x_dispatch_due__mutmut_6 (Calendar.for_store(None)) is equivalent: it loads the same settings row.
+# x__send_chunk__mutmut_71 to _82, _128 to _133 (zip without strict) are equivalent: the lists always have the same
+# length. x__send_chunk__mutmut_83 (followup.message = None) is equivalent: nothing reads the rows' message
+# afterwards; the database's link is written by the update below it. x__send_chunk__mutmut_105 ([:2]) is equivalent:
+# the idempotency key is unique, so the subquery has one row.
+
+
+def test_a_final_failure_is_on_the_timeline_at_the_moment_of_the_attempt(campaign):
+    attempt = timezone.now() - dt.timedelta(minutes=3)
+    (row,) = make_due(campaign, new_customers(1), due=attempt)
+    FollowUp.objects.filter(pk=row.pk).update(attempts=4)
+    assert followups._record_failure(row.pk, RuntimeError("down"), now=attempt) == "failed"
+    assert CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_FAILED).at == attempt
