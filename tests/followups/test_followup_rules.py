@@ -940,3 +940,27 @@ def test_a_final_failure_is_on_the_timeline_at_the_moment_of_the_attempt(campaig
     FollowUp.objects.filter(pk=row.pk).update(attempts=4)
     assert followups._record_failure(row.pk, RuntimeError("down"), now=attempt) == "failed"
     assert CaseEvent.objects.get(case_id=row.case_id, type=EventType.FOLLOWUP_FAILED).at == attempt
+
+
+# --- the sweep's loop: dispatch_due, dispatch_chunk ----------------------------------------------------------------
+
+
+def test_the_sweep_sends_chunk_after_chunk_up_to_its_limit(campaign, monkeypatch):
+    monkeypatch.setattr(followups, "CHUNK", 2)
+    now = timezone.now()
+    rows = make_due(campaign, new_customers(4), due=now - dt.timedelta(minutes=1))
+    assert followups.dispatch_due(now=now, limit=3, calendar=NO_HOURS) == {"sent": 3}
+    assert FollowUp.objects.get(pk=rows[3].pk).state == FollowUp.State.SCHEDULED
+
+
+def test_the_sweep_asks_the_calendar_about_its_own_moment(campaign):
+    wednesday_10am = shanghai(2027, 3, 3, 10)
+    make_due(campaign, new_customers(1), due=wednesday_10am - dt.timedelta(minutes=1))
+    with time_machine.travel(shanghai(2027, 3, 6, 22), tick=False):  # the clock says Saturday night
+        assert followups.dispatch_due(now=wednesday_10am, calendar=WEEKDAYS_NINE_TO_SIX) == {"sent": 1}
+
+
+# mutmut: x_dispatch_due__mutmut_13 (>= 0) and _25 (short `and` deferred) loop for ever once the limit is reached or
+# nothing is left: the tests hang, a kill. x_dispatch_due__mutmut_27, _28 (a misspelt "deferred") are equivalent for
+# a store that opens again: the deferral moved every due row, so the next chunk finds none and the loop stops.
+# x_dispatch_chunk__mutmut_1 (ids = None) is equivalent: a chunk that fails before reading its rows raises either way.
