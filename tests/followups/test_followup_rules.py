@@ -17,6 +17,7 @@ from backoffice.models import (
     Campaign,
     Case,
     CaseEvent,
+    CaseKind,
     Channel,
     Coupon,
     Customer,
@@ -24,6 +25,7 @@ from backoffice.models import (
     FollowUp,
     MessageTemplate,
     Status,
+    StoreSettings,
     Trigger,
 )
 from backoffice.store.businesshours import Calendar
@@ -964,3 +966,63 @@ def test_the_sweep_asks_the_calendar_about_its_own_moment(campaign):
 # nothing is left: the tests hang, a kill. x_dispatch_due__mutmut_27, _28 (a misspelt "deferred") are equivalent for
 # a store that opens again: the deferral moved every due row, so the next chunk finds none and the loop stops.
 # x_dispatch_chunk__mutmut_1 (ids = None) is equivalent: a chunk that fails before reading its rows raises either way.
+
+
+# --- scheduling: _schedule_one, after_case_resolved, _cancel_reason --------------------------------------------------
+
+
+def test_closing_again_revives_only_the_follow_up_the_reopening_cancelled_as_new(campaign, agent):
+    first = timezone.now() - dt.timedelta(days=3)
+    mine, other = make_due(campaign, new_customers(2), due=first)
+    FollowUp.objects.filter(pk__in=[mine.pk, other.pk]).update(
+        state=FollowUp.State.CANCELLED, note="reopened", closed_at=first, attempts=2, triggered_at=first
+    )
+    again = timezone.now() - dt.timedelta(hours=1)
+    scheduled = followups.schedule_followups(trigger=campaign.trigger, case=mine.case, actor=agent, at=again)
+    (revived,) = [f for f in scheduled if f.campaign_id == campaign.pk]
+    store = StoreSettings.load()
+    due = followups.due_time(start=again, campaign=campaign, store=store, calendar=Calendar.for_store(store))
+    assert revived.pk == mine.pk
+    assert (revived.state, revived.due_at, revived.triggered_at, revived.note, revived.closed_at, revived.attempts) == (
+        FollowUp.State.SCHEDULED,
+        due,
+        again,
+        "",
+        None,
+        0,
+    )
+    assert FollowUp.objects.get(pk=other.pk).state == FollowUp.State.CANCELLED
+    assert (
+        CaseEvent.objects.get(
+            case_id=mine.case_id, type=EventType.FOLLOWUP_SCHEDULED, target=f"followup:{mine.pk}"
+        ).actor
+        == agent
+    )
+
+
+def test_a_case_gets_one_follow_up_per_campaign(campaign):
+    (row,) = make_due(campaign, new_customers(1), due=timezone.now())
+    waiting = Campaign.objects.create(
+        key="wait", name="缺货等待", trigger=Trigger.OUT_OF_STOCK_WAIT, coupon_value_fen=500, template=campaign.template
+    )
+    scheduled = followups.schedule_followups(trigger=Trigger.OUT_OF_STOCK_WAIT, case=row.case, actor=None)
+    (wait,) = [f for f in scheduled if f.campaign_id == waiting.pk]
+    assert wait.pk != row.pk
+    assert all(f.campaign.trigger == Trigger.OUT_OF_STOCK_WAIT for f in scheduled)
+
+
+def test_a_review_case_resolved_schedules_its_apology_by_whoever_resolved_it(campaign, agent):
+    Campaign.objects.filter(pk=campaign.pk).update(trigger=Trigger.REVIEW_RESOLVED)
+    Campaign.objects.exclude(pk=campaign.pk).update(active=False)
+    case = CaseFactory(kind=CaseKind.REVIEW)
+    followups.after_case_resolved(case=case, actor=agent)
+    followup = FollowUp.objects.get(case=case)
+    assert followup.campaign_id == campaign.pk
+    assert CaseEvent.objects.get(case=case, type=EventType.FOLLOWUP_SCHEDULED).actor == agent
+
+
+def test_a_follow_up_of_a_switched_off_campaign_is_cancelled_saying_so(campaign, english):
+    Campaign.objects.filter(pk=campaign.pk).update(active=False)
+    (row,) = make_due(campaign, new_customers(1), due=timezone.now() - dt.timedelta(minutes=1))
+    assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "cancelled"
+    assert FollowUp.objects.get(pk=row.pk).note == "the campaign is switched off"
