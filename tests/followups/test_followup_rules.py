@@ -1026,3 +1026,39 @@ def test_a_follow_up_of_a_switched_off_campaign_is_cancelled_saying_so(campaign,
     (row,) = make_due(campaign, new_customers(1), due=timezone.now() - dt.timedelta(minutes=1))
     assert followups.dispatch_followup(row.pk, calendar=NO_HOURS) == "cancelled"
     assert FollowUp.objects.get(pk=row.pk).note == "the campaign is switched off"
+
+
+def test_scheduling_says_when_on_the_case_timeline(campaign, agent):
+    case = CaseFactory()
+    scheduled = followups.schedule_followups(trigger=campaign.trigger, case=case, actor=agent)
+    (followup,) = [f for f in scheduled if f.campaign_id == campaign.pk]
+    event = CaseEvent.objects.get(case=case, type=EventType.FOLLOWUP_SCHEDULED, target=f"followup:{followup.pk}")
+    assert (event.actor, event.body, event.after) == (
+        agent,
+        f"{campaign.name} · {timezone.localtime(followup.due_at):%m-%d %H:%M}",
+        {"campaign": campaign.key, "due_at": followup.due_at.isoformat(), "amount_fen": campaign.coupon_value_fen},
+    )
+
+
+# --- the due time: sending_window, due_time ------------------------------------------------------------------------
+
+
+def test_a_campaign_with_half_a_window_uses_the_stores():
+    store = StoreSettings(followup_delay_min_hours=24, followup_delay_max_hours=48)
+    for low, high in ((5, None), (None, 5)):
+        campaign = Campaign(delay_min_hours=low, delay_max_hours=high)
+        assert followups.sending_window(campaign, store) == (dt.timedelta(hours=24), dt.timedelta(hours=48))
+
+
+def test_without_opening_hours_the_follow_up_is_due_at_the_windows_start():
+    store = StoreSettings(followup_delay_min_hours=24, followup_delay_max_hours=48)
+    campaign = Campaign(delay_min_hours=None, delay_max_hours=None)
+    start = shanghai(2027, 3, 3, 10)
+    for calendar in (NO_HOURS, Calendar(hours={0: ()}, closed_days=frozenset())):  # none, or never open
+        assert followups.due_time(
+            start=start, campaign=campaign, store=store, calendar=calendar
+        ) == start + dt.timedelta(hours=24)
+
+
+# mutmut: x_due_time__mutmut_13 (after < start + latest) is equivalent: an opening exactly at the window's end is
+# also the last open moment before it, which the other branch then picks.
