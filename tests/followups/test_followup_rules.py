@@ -21,6 +21,7 @@ from backoffice.models import (
     Channel,
     Coupon,
     Customer,
+    Desk,
     EventType,
     FollowUp,
     MessageTemplate,
@@ -1062,3 +1063,55 @@ def test_without_opening_hours_the_follow_up_is_due_at_the_windows_start():
 
 # mutmut: x_due_time__mutmut_13 (after < start + latest) is equivalent: an opening exactly at the window's end is
 # also the last open moment before it, which the other branch then picks.
+
+
+# --- the closure hooks: after_case_closed ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_campaign_per_trigger(campaign):
+    Campaign.objects.update(active=False)
+    return {
+        trigger: Campaign.objects.create(
+            key=f"on-{trigger}", name=str(trigger), trigger=trigger, coupon_value_fen=100, template=campaign.template
+        )
+        for trigger in (Trigger.AFTERSALES_CLOSED, Trigger.REVIEW_RESOLVED, Trigger.LOGISTICS_CLOSED)
+    }
+
+
+def _closed(agent, **fields):
+    case = CaseFactory(status=Status.CLOSED, **fields)
+    followups.after_case_closed(case=case, actor=agent)
+    events = CaseEvent.objects.filter(case=case, type=EventType.FOLLOWUP_SCHEDULED)
+    assert all(event.actor == agent for event in events)
+    return sorted(FollowUp.objects.filter(case=case).values_list("campaign__trigger", flat=True))
+
+
+def test_each_closure_schedules_its_own_trigger_by_whoever_closed(one_campaign_per_trigger, agent):
+    assert _closed(agent, desk=Desk.AFTERSALES, resolution="exchanged") == [Trigger.AFTERSALES_CLOSED]
+    assert _closed(agent, desk=Desk.AFTERSALES, resolution="rejected") == []
+    assert _closed(agent, desk=Desk.AFTERSALES, resolution="") == []
+    review = {"desk": Desk.AFTERSALES, "kind": CaseKind.REVIEW, "resolution": "rejected"}
+    assert _closed(agent, **review, resolved_at=timezone.now()) == [Trigger.REVIEW_RESOLVED]
+    assert _closed(agent, **review, resolved_at=None) == []
+    assert _closed(agent, desk=Desk.LOGISTICS, resolution="") == [Trigger.LOGISTICS_CLOSED]
+
+
+def test_a_refund_closed_schedules_its_follow_up_from_the_arrival_by_whoever_closed(one_campaign_per_trigger, agent):
+    refund = Campaign.objects.create(
+        key="refund",
+        name="退款回访",
+        trigger=Trigger.AFTERSALES_REFUND_CLOSED,
+        coupon_value_fen=100,
+        template=one_campaign_per_trigger[Trigger.REVIEW_RESOLVED].template,
+    )
+    case = CaseFactory(status=Status.CLOSED, desk=Desk.AFTERSALES, resolution="refunded")
+    arrived = timezone.now().replace(microsecond=0) - dt.timedelta(hours=5)
+    CaseEvent.objects.create(case=case, type=EventType.PAYOUT_SUCCEEDED, at=arrived, after={"kind": "refund"})
+    followups.after_case_closed(case=case, actor=agent)
+    followup = FollowUp.objects.get(case=case)
+    assert (followup.campaign_id, followup.triggered_at) == (refund.pk, arrived)
+    assert CaseEvent.objects.get(case=case, type=EventType.FOLLOWUP_SCHEDULED).actor == agent
+
+
+# mutmut: x_schedule_followups__mutmut_17 (Calendar.for_store(None)) is equivalent: it loads the same settings row.
