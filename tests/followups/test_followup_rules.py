@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
 from backoffice.models import (
+    BusinessHours,
     Campaign,
     Case,
     CaseEvent,
@@ -1115,3 +1116,82 @@ def test_a_refund_closed_schedules_its_follow_up_from_the_arrival_by_whoever_clo
 
 
 # mutmut: x_schedule_followups__mutmut_17 (Calendar.for_store(None)) is equivalent: it loads the same settings row.
+
+
+def test_a_tie_between_the_last_opening_before_the_window_and_the_first_after_it_goes_after():
+    hours = Calendar(hours=dict.fromkeys(range(5), ((dt.time(9), dt.time(18, 30)),)), closed_days=frozenset())
+    store = StoreSettings(followup_delay_min_hours=17, followup_delay_max_hours=48)
+    campaign = Campaign(delay_min_hours=None, delay_max_hours=None)
+    # Friday 18:00 is 16 hours before the window opens (Saturday 10:00); Monday 09:00 is 16 hours after it closes.
+    due = followups.due_time(start=shanghai(2027, 3, 5, 17), campaign=campaign, store=store, calendar=hours)
+    assert due == shanghai(2027, 3, 8, 9)
+
+
+def test_the_race_for_a_case_and_campaign_returns_the_winners_follow_up(campaign, monkeypatch):
+    rows = make_due(campaign, new_customers(2), due=timezone.now())
+    waiting = Campaign.objects.create(
+        key="wait", name="缺货等待", trigger=Trigger.OUT_OF_STOCK_WAIT, coupon_value_fen=500, template=campaign.template
+    )
+    FollowUp.objects.create(
+        case=rows[0].case,
+        campaign=waiting,
+        customer_id=rows[0].customer_id,
+        triggered_at=rows[0].due_at,
+        due_at=rows[0].due_at,
+    )
+    real_filter = FollowUp.objects.filter
+
+    def not_yet_there(*args, **lookups):
+        # The other dispatcher's row was not committed yet when this one looked; its insert hits the unique key.
+        return real_filter(pk__in=[]) if {"case", "campaign"} <= lookups.keys() else real_filter(*args, **lookups)
+
+    monkeypatch.setattr(FollowUp.objects, "filter", not_yet_there)
+    scheduled = followups.schedule_followups(trigger=campaign.trigger, case=rows[0].case, actor=None)
+    assert rows[0].pk in [f.pk for f in scheduled]
+
+
+def test_a_follow_up_due_this_very_moment_is_sent_after_commit(
+    campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    BusinessHours.objects.all().delete()
+    Campaign.objects.filter(pk=campaign.pk).update(delay_min_hours=0, delay_max_hours=0)
+    calls = []
+    monkeypatch.setattr(followups.dispatch, "enqueue", lambda name, *args: calls.append((name, *args)) or True)
+    with time_machine.travel(timezone.now(), tick=False), django_capture_on_commit_callbacks(execute=True):
+        scheduled = followups.schedule_followups(trigger=campaign.trigger, case=CaseFactory(), actor=None)
+    (mine,) = [f for f in scheduled if f.campaign_id == campaign.pk]
+    assert ("backoffice.tasks.dispatch_followup_task", mine.pk) in calls
+
+
+def test_a_chunk_that_fails_is_logged_and_sent_one_by_one_with_the_sweeps_calendar(campaign, monkeypatch, caplog):
+    # The store's own hours are closed now (open only tomorrow); the sweep's calendar has no hours.
+    BusinessHours.objects.all().delete()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).weekday()
+    BusinessHours.objects.create(settings=StoreSettings.load(), weekday=tomorrow)
+    now = timezone.now()
+    make_due(campaign, new_customers(2), due=now - dt.timedelta(minutes=1))
+
+    def broken(rows, **kwargs):
+        raise RuntimeError("chunk broke")
+
+    monkeypatch.setattr(followups, "_send_chunk", broken)
+    with caplog.at_level(logging.ERROR, logger=followups.logger.name):
+        assert followups.dispatch_due(now=now, calendar=NO_HOURS) == {"sent": 2}
+    assert caplog.messages == ["a chunk of 2 follow-ups failed as a whole; sending them one by one"]
+
+
+def test_one_follow_up_is_recorded_at_the_moment_it_was_dispatched(campaign):
+    sent, refused = make_due(campaign, new_customers(2), due=timezone.now() - dt.timedelta(minutes=1))
+    assert followups.dispatch_followup(sent.pk, calendar=NO_HOURS) == "sent"
+    Campaign.objects.filter(pk=campaign.pk).update(budget_fen=0)
+    assert followups.dispatch_followup(refused.pk, calendar=NO_HOURS) == "refused"
+    rows = {f.pk: f for f in FollowUp.objects.all()}
+    sent_event = CaseEvent.objects.get(case_id=sent.case_id, type=EventType.FOLLOWUP_SENT)
+    assert Coupon.objects.get(followup_id=sent.pk).issued_at == sent_event.at == rows[sent.pk].sent_at
+    refused_event = CaseEvent.objects.get(case_id=refused.case_id, type=EventType.FOLLOWUP_REFUSED)
+    assert refused_event.at == rows[refused.pk].closed_at
+
+
+# mutmut: x_dispatch_chunk__mutmut_36 and x__dispatch__mutmut_129, _132 (no store passed) are equivalent:
+# dispatch_followup and case_variables then load the store's one settings row themselves.
+# x__last_open_moment__mutmut_20 (span_end >= low) is equivalent: min(end, span_end) > low already implies it.
