@@ -26,6 +26,7 @@ from backoffice.models import (
     EventType,
     FollowUp,
     MessageTemplate,
+    OutboundMessage,
     Status,
     StoreSettings,
     Trigger,
@@ -1197,3 +1198,138 @@ def test_one_follow_up_is_recorded_at_the_moment_it_was_dispatched(campaign):
 # x__last_open_moment__mutmut_20 (span_end >= low) is equivalent: min(end, span_end) > low already implies it.
 # x__record_refusals__mutmut_4 (note cut at 201) is equivalent: a refusal's text is far shorter than 200 characters.
 # x__send_chunk__mutmut_97 (Cast(pk, None): the pk's own type) is equivalent: Concat turns the number into text anyway.
+
+
+# --- the supervisors' reads: campaign_results, upcoming, recent_refusals ---------------------------------------------
+
+
+def test_campaign_results_count_each_campaign_and_week_since_the_first_monday(campaign):
+    State = FollowUp.State
+    off = Campaign.objects.create(
+        key="off",
+        name="停用",
+        trigger=Trigger.LOGISTICS_CLOSED,
+        coupon_value_fen=500,
+        template=campaign.template,
+        active=False,
+    )
+    this_week, first_monday = shanghai(2027, 3, 8, 10), shanghai(2027, 1, 18)
+    too_old = first_monday - dt.timedelta(minutes=1)
+    rows = make_due(campaign, new_customers(7), due=this_week)
+    (monday,) = make_due(campaign, new_customers(1), due=first_monday)
+    (old,) = make_due(campaign, new_customers(1), due=too_old)
+    (switched_off,) = make_due(off, new_customers(1), due=this_week)
+    scheduled, sent, message_failed, refused, cancelled, failed, used = rows
+    outcomes = {
+        sent: (State.SENT, OutboundMessage.State.SENT, Coupon.State.ISSUED),
+        message_failed: (State.SENT, OutboundMessage.State.FAILED, Coupon.State.ISSUED),
+        refused: (State.REFUSED, None, None),
+        cancelled: (State.CANCELLED, None, None),
+        failed: (State.FAILED, None, None),
+        used: (State.SENT, OutboundMessage.State.SENT, Coupon.State.USED),
+        monday: (State.SENT, OutboundMessage.State.SENT, None),
+        old: (State.SENT, OutboundMessage.State.SENT, Coupon.State.ISSUED),
+        switched_off: (State.CANCELLED, None, None),
+    }
+    for row, (state, message_state, coupon_state) in outcomes.items():
+        message = None
+        if message_state:
+            message = OutboundMessage.objects.create(
+                customer_id=row.customer_id,
+                body="hi",
+                idempotency_key=f"r{row.pk}",
+                state=message_state,
+                send_after=row.due_at,
+            )
+        FollowUp.objects.filter(pk=row.pk).update(state=state, message=message)
+        if coupon_state:
+            Coupon.objects.create(
+                customer_id=row.customer_id,
+                value_fen=1000,
+                valid_until=row.due_at,
+                campaign=campaign,
+                followup=row,
+                state=coupon_state,
+            )
+    zero = {"scheduled": 0, "sent": 0, "failed": 0, "refused": 0, "cancelled": 0, "coupons_issued": 0, "used": 0}
+    results = followups.campaign_results(now=shanghai(2027, 3, 10, 12))
+    assert results["since"] == dt.date(2027, 1, 18)
+    expected_order = [c.pk for c in Campaign.objects.filter(active=True).order_by("pk")] + [
+        c.pk for c in Campaign.objects.filter(active=False).order_by("pk")
+    ]
+    by_pk = {c.pk: c for c in results["campaigns"]}
+    assert list(by_pk) == expected_order
+    this, first = by_pk[campaign.pk].weeks
+    assert this == {
+        "campaign_id": campaign.pk,
+        "week": dt.date(2027, 3, 8),
+        "scheduled": 1,
+        "sent": 2,
+        "failed": 2,
+        "refused": 1,
+        "cancelled": 1,
+        "coupons_issued": 3,
+        "used": 1,
+        "issued_fen": 3000,
+    }
+    assert first == {"campaign_id": campaign.pk, "week": dt.date(2027, 1, 18), **zero, "sent": 1, "issued_fen": 0}
+    assert by_pk[off.pk].weeks == [
+        {"campaign_id": off.pk, "week": dt.date(2027, 3, 8), **zero, "cancelled": 1, "issued_fen": 0}
+    ]
+    assert all(c.weeks == [] for pk, c in by_pk.items() if pk not in (campaign.pk, off.pk))
+    mine = by_pk[campaign.pk]
+    assert {name: getattr(mine, name) for name in (*zero, "issued_fen")} == {
+        **zero,
+        "scheduled": 1,
+        "sent": 4,
+        "failed": 2,
+        "refused": 1,
+        "cancelled": 1,
+        "coupons_issued": 4,
+        "used": 1,
+        "issued_fen": 4000,
+    }
+    assert results["totals"] == {
+        **zero,
+        "scheduled": 1,
+        "sent": 4,
+        "failed": 2,
+        "refused": 1,
+        "cancelled": 2,
+        "coupons_issued": 4,
+        "used": 1,
+        "issued_fen": 4000,
+    }
+
+
+# mutmut: x_campaign_results__mutmut_28 (order_by("-week") alone) is equivalent: rows are grouped by campaign in
+# Python, each campaign's weeks still newest first. x_campaign_results__mutmut_37, _39 (TruncWeek without the
+# default zone) are equivalent: outside a request the current time zone is the default one. x_campaign_results__
+# mutmut_58 (always week.date()) is equivalent: a week truncated from a datetime column is a datetime.
+# x__result_counts__mutmut_6 (Count("pk") over a campaign) is equivalent: the joins to a follow-up's one coupon and
+# one message never repeat a follow-up, so counting the campaign's joined rows counts its follow-ups.
+
+
+def test_upcoming_and_recent_refusals_take_twenty_in_order_with_their_case_campaign_and_customer(
+    campaign, django_assert_num_queries
+):
+    now = timezone.now()
+    due = make_due(campaign, new_customers(22), due=now)
+    FollowUp.objects.filter(pk=due[0].pk).update(due_at=now + dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=due[1].pk).update(state=FollowUp.State.SENT)
+    with django_assert_num_queries(1):
+        upcoming = followups.upcoming()
+        assert all(f.case.number and f.campaign.key and f.customer.pk for f in upcoming)
+    assert [f.pk for f in upcoming] == [f.pk for f in due[2:22]]
+    refused = make_due(campaign, new_customers(22), due=now)
+    FollowUp.objects.filter(pk__in=[f.pk for f in refused]).update(state=FollowUp.State.REFUSED, closed_at=now)
+    FollowUp.objects.filter(pk=refused[-1].pk).update(closed_at=now - dt.timedelta(hours=1))
+    FollowUp.objects.filter(pk=refused[-2].pk).update(state=FollowUp.State.FAILED, closed_at=now)
+    with django_assert_num_queries(1):
+        recent = followups.recent_refusals()
+        assert all(f.case.number and f.campaign.key and f.customer.pk for f in recent)
+    assert [f.pk for f in recent] == [f.pk for f in reversed(refused[1:-1])]
+# mutmut: x_upcoming__mutmut_6 (order_by("due_at") without "pk") is equivalent on SQLite because ties come in rowid
+# order, which is the pk.
+# mutmut: x__enqueue__mutmut_1 to _6 show as "no tests" in a mutants/ whose test map predates the two scheduling
+# tests above that assert the task and its id (test_a_follow_up_already_due_..., test_a_follow_up_due_this_...).
