@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
 from backoffice.models import (
@@ -32,6 +33,7 @@ from backoffice.models import (
     Trigger,
 )
 from backoffice.store.businesshours import Calendar
+from surveys.models import SurveySettings
 from tests.factories import CaseFactory, make_order, shanghai
 from tests.followups.test_chunks import make_due, new_customers
 
@@ -1329,7 +1331,49 @@ def test_upcoming_and_recent_refusals_take_twenty_in_order_with_their_case_campa
         recent = followups.recent_refusals()
         assert all(f.case.number and f.campaign.key and f.customer.pk for f in recent)
     assert [f.pk for f in recent] == [f.pk for f in reversed(refused[1:-1])]
+
+
 # mutmut: x_upcoming__mutmut_6 (order_by("due_at") without "pk") is equivalent on SQLite because ties come in rowid
 # order, which is the pk.
 # mutmut: x__enqueue__mutmut_1 to _6 show as "no tests" in a mutants/ whose test map predates the two scheduling
 # tests above that assert the task and its id (test_a_follow_up_already_due_..., test_a_follow_up_due_this_...).
+
+
+# --- the survey link inside the follow-up: followup_extra_variables(_for) ----------------------------------------------
+
+
+def _closed_with_a_survey_for_the_follow_up():
+    survey_settings = SurveySettings.load()
+    survey_settings.delivery = SurveySettings.Delivery.IN_FOLLOWUP
+    survey_settings.save()
+    case = CaseFactory(status=Status.RESOLVED)
+    casework.transition_case(case=case, to=Status.CLOSED, note="已处理")
+    return case
+
+
+def _line(url):
+    return f" 本次服务您满意吗？点此评价：{url}"
+
+
+def test_the_follow_up_carries_the_survey_link_of_its_case(db):
+    values = followups.followup_extra_variables(_closed_with_a_survey_for_the_follow_up())
+    assert values["survey_url"].startswith("http://127.0.0.1:8000/s/")
+    assert values == {"survey_url": values["survey_url"], "survey_line": _line(values["survey_url"])}
+    assert followups.followup_extra_variables(CaseFactory()) == {"survey_url": "", "survey_line": ""}
+
+
+def test_a_chunk_asks_for_the_survey_link_only_for_its_cases_with_a_survey_to_send(db):
+    elsewhere = _closed_with_a_survey_for_the_follow_up()
+    surveyed, plain = _closed_with_a_survey_for_the_follow_up(), CaseFactory()
+    values = followups.followup_extra_variables_for([surveyed, plain])
+    url = values[surveyed.pk]["survey_url"]
+    assert url.startswith("http://127.0.0.1:8000/s/")
+    assert values == {
+        surveyed.pk: {"survey_url": url, "survey_line": _line(url)},
+        plain.pk: {"survey_url": "", "survey_line": ""},
+    }
+    # The other case's survey was not asked for: its link is still to be issued.
+    assert followups.followup_extra_variables(elsewhere)["survey_url"].startswith("http://127.0.0.1:8000/s/")
+# mutmut: x_followup_extra_variables_for__mutmut_5 (values_list(flat=True) without "pk") is equivalent: a flat
+# values_list of no field gives the pk. x_followup_extra_variables_for__mutmut_10 (every case with a survey to send,
+# not only the chunk's) is equivalent: only the chunk's cases are looked up in it (a cost, not a behaviour).
