@@ -1253,6 +1253,8 @@ def test_campaign_results_count_each_campaign_and_week_since_the_first_monday(ca
                 followup=row,
                 state=coupon_state,
             )
+    # The switched-off campaigns come after the active ones, an older one too.
+    Campaign.objects.filter(pk=Campaign.objects.exclude(pk=campaign.pk).order_by("pk")[0].pk).update(active=False)
     zero = {"scheduled": 0, "sent": 0, "failed": 0, "refused": 0, "cancelled": 0, "coupons_issued": 0, "used": 0}
     results = followups.campaign_results(now=shanghai(2027, 3, 10, 12))
     assert results["since"] == dt.date(2027, 1, 18)
@@ -1374,6 +1376,13 @@ def test_a_chunk_asks_for_the_survey_link_only_for_its_cases_with_a_survey_to_se
     }
     # The other case's survey was not asked for: its link is still to be issued.
     assert followups.followup_extra_variables(elsewhere)["survey_url"].startswith("http://127.0.0.1:8000/s/")
+
+
 # mutmut: x_followup_extra_variables_for__mutmut_5 (values_list(flat=True) without "pk") is equivalent: a flat
 # values_list of no field gives the pk. x_followup_extra_variables_for__mutmut_10 (every case with a survey to send,
 # not only the chunk's) is equivalent: only the chunk's cases are looked up in it (a cost, not a behaviour).
+# mutmut: x_campaign_results__mutmut_14, _18, _21 (the first Monday's midnight without its zone) are equivalent:
+# Django reads a naive datetime in the default time zone (with a warning).
+# mutmut: x_followup_extra_variables__mutmut_9, _11, _14 and x_followup_extra_variables_for__mutmut_36, _38, _41 (the
+# default of values.get("survey_url", ...)) are equivalent: the key is always there. x_followup_extra_variables_for__
+# mutmut_12 (surveys already sent counted as waiting) is equivalent: followup_survey_url gives "" for a sent survey.
