@@ -1337,8 +1337,6 @@ def test_upcoming_and_recent_refusals_take_twenty_in_order_with_their_case_campa
 
 # mutmut: x_upcoming__mutmut_6 (order_by("due_at") without "pk") is equivalent on SQLite because ties come in rowid
 # order, which is the pk.
-# mutmut: x__enqueue__mutmut_1 to _6 show as "no tests" in a mutants/ whose test map predates the two scheduling
-# tests above that assert the task and its id (test_a_follow_up_already_due_..., test_a_follow_up_due_this_...).
 
 
 # --- the survey link inside the follow-up: followup_extra_variables(_for) ----------------------------------------------
