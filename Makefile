@@ -60,6 +60,11 @@ bench: $(STAMP)
 # Mutation testing of the modules that hold the store's rules and the claims ([tool.mutmut] in pyproject.toml):
 # slow, so not in CI; run it before resolving an issue that touches them. Prints the mutants no test killed.
 # `make mutate MUTANTS='backoffice.store.businesshours.*'` tries only some; mutants/ keeps results between runs.
+# One mutant at a time, against a test database kept in a file (MUTATE_TEST_DB, see tests/conftest.py): building the
+# schema for every mutant cost more than its tests, and parallel runs would share that file. Delete mutants/ when
+# results look stale (a changed test selection in pyproject.toml, say).
+mutate: export MUTATE_TEST_DB = $(CURDIR)/mutants/test-db.sqlite3
 mutate: $(STAMP)
-	$(VENV)/bin/mutmut run $(MUTANTS)
+	mkdir -p mutants
+	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
 	$(VENV)/bin/mutmut results

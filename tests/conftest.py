@@ -1,6 +1,8 @@
 """Shared fixtures: the standing staff (two agents, a supervisor, a store admin), their clients, the store."""
 
 import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 from django.test import Client
@@ -141,3 +143,44 @@ def pytest_runtest_makereport(item, call):
     if _needs_a_service(item, reason):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every service is provided: {reason}"
+
+
+# `make mutate` (MUTATE_TEST_DB, tests/settings.py): the test database is a file kept between runs. Each run starts from
+# a copy taken just after the migrations: a transactional or migration test of an earlier run may have emptied the
+# tables (and with them the migrations' default templates and campaigns) or left the schema elsewhere.
+MUTATE_TEST_DB = os.environ.get("MUTATE_TEST_DB", "")
+MIGRATED_COPY = MUTATE_TEST_DB + ".migrated"
+
+
+def _sqlite_copy(source: str, target: str) -> None:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+        # The database is in WAL mode: without this its log would grow by the whole database on every run.
+        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def pytest_sessionstart(session):
+    if not MUTATE_TEST_DB:
+        return
+    session.config.option.reuse_db = True
+    if os.path.exists(MIGRATED_COPY):
+        _sqlite_copy(MIGRATED_COPY, MUTATE_TEST_DB)
+    else:  # a database of unknown state without its copy: built again
+        for path in (MUTATE_TEST_DB, MUTATE_TEST_DB + "-wal", MUTATE_TEST_DB + "-shm"):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+def pytest_sessionfinish(session):
+    if MUTATE_TEST_DB:
+        # mutmut runs the tests in its own process before forking one per mutant: an open connection there would
+        # keep the log from being emptied.
+        from django.db import connections
+
+        connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    if MUTATE_TEST_DB and not os.path.exists(MIGRATED_COPY):
+        _sqlite_copy(MUTATE_TEST_DB, MIGRATED_COPY)

@@ -14,3 +14,8 @@ from backoffice.settings import *  # noqa: E402,F403
 # The live server of the browser tests speaks plain HTTP.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# `make mutate` runs the tests once per mutant: MUTATE_TEST_DB puts the SQLite test database in that file, kept between
+# runs (tests/conftest.py), so its schema is built once rather than once per mutant.
+if os.environ.get("MUTATE_TEST_DB") and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["MUTATE_TEST_DB"]}  # noqa: F405

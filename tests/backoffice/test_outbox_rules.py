@@ -538,3 +538,126 @@ def test_case_variables_of_a_case_without_an_order_leave_the_order_fields_empty(
     variables = outbox.case_variables(case)
     assert [variables[name] for name in ("order_no", "tracking_no", "courier", "paid_amount")] == ["", "", "", ""]
     assert (variables["amount"], variables["case_no"]) == (format_fen(300), case.number)
+
+
+def test_case_variables_without_a_case_or_a_customer_are_empty(clock, db):
+    store = StoreSettings.load()
+    assert outbox.case_variables(None) == {
+        "customer_name": "",
+        "nickname": "",
+        "order_no": "",
+        "tracking_no": "",
+        "courier": "",
+        "amount": format_fen(0),
+        "refund_amount": format_fen(0),
+        "paid_amount": "",
+        "store_name": store.store_name,
+        "return_address": store.return_address,
+        "case_no": "",
+        "reason": "",
+        "delivery_days": f"{store.expected_delivery_days_min}–{store.expected_delivery_days_max}",
+        "ship_within_hours": str(store.ship_within_hours),
+        "compensation": format_fen(store.small_defect_compensation_fen),
+        "return_shipping": "",
+    }
+
+
+@pytest.fixture
+def remote_store(db):
+    store = StoreSettings.load()
+    store.remote_provinces = "新疆,西藏"
+    store.expected_delivery_days_min, store.expected_delivery_days_max = 2, 3
+    store.remote_delivery_days_min, store.remote_delivery_days_max = 6, 9
+    store.save()
+    return store
+
+
+def test_case_variables_give_the_remote_estimate_for_a_remote_receiver_address(clock, remote_store):
+    customer = CustomerFactory(province="浙江")
+    order = make_order(customer=customer, receiver_address="新疆乌鲁木齐市天山区某路1号")
+    assert outbox.case_variables(CaseFactory(customer=customer, order=order))["delivery_days"] == "6–9"
+    assert outbox.case_variables(CaseFactory(customer=customer, order=None))["delivery_days"] == "2–3"
+
+
+def test_case_variables_give_the_remote_estimate_for_a_remote_customer_without_an_order(clock, remote_store):
+    customer = CustomerFactory(province="西藏")
+    assert outbox.case_variables(CaseFactory(customer=customer, order=None))["delivery_days"] == "6–9"
+    assert outbox.case_variables(None, customer=customer)["delivery_days"] == "6–9"
+
+
+# mutmut: x_case_variables__mutmut_10 (shipment = "" instead of None) is equivalent because both are falsy where the
+# shipment is read. x_case_variables__mutmut_31, _34 ("XXXX" as the address without an order, as the province
+# without a customer) are equivalent because no province is named "XXXX".
+
+
+def test_claim_group_claims_only_its_own_messages_and_says_how_many_it_lost(clock, customer):
+    mine, other, lost = (queue(customer, key) for key in "abc")
+    (claimed,) = outbox.claim_group([mine], now=NOW)
+    assert claimed.pk == mine.pk
+    assert (row(other).state, row(other).attempts) == (State.PENDING, 0)
+    OutboundMessage.objects.filter(pk=lost.pk).update(state=State.SENT)
+    with pytest.raises(outbox.ClaimLost, match=r"^1 of 2 messages were no longer pending$"):
+        outbox.claim_group([other, lost], now=NOW)
+
+
+def test_a_group_answer_overtaken_by_a_later_attempt_is_logged(clock, customer, monkeypatch, caplog):
+    message = queue(customer)
+
+    class Overtaken:
+        def send(self, sent):
+            OutboundMessage.objects.filter(pk=sent.pk).update(attempts=2)
+
+    monkeypatch.setattr(outbox, "get_backend", lambda channel="": Overtaken())
+    with caplog.at_level(logging.WARNING, logger=outbox.logger.name):
+        assert outbox.deliver_many([message.pk]) == {"superseded": 1}
+    assert caplog.messages == [f"outbound {message.pk}: attempt 1 answered after a later attempt took over"]
+
+
+# mutmut: x__record_sent__mutmut_56 (results["sent"] = ...) is equivalent because the counter holds no "sent" before.
+
+
+def test_retry_all_failed_takes_five_hundred_by_default(clock, customer, supervisor):
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(customer=customer, body="hi", idempotency_key=f"f{i}", state=State.FAILED, send_after=NOW)
+        for i in range(501)
+    )
+    assert outbox.retry_all_failed(actor=supervisor) == 500
+    assert OutboundMessage.objects.filter(state=State.FAILED).count() == 1
+
+
+def test_case_variables_say_who_pays_the_return_shipping(clock, db):
+    store_pays = CaseFactory(return_shipping_paid_by="store")
+    customer_pays = CaseFactory(return_shipping_paid_by="customer")
+    assert outbox.case_variables(store_pays)["return_shipping"] == RETURN_SHIPPING_TEXTS["store"]
+    assert outbox.case_variables(customer_pays)["return_shipping"] == RETURN_SHIPPING_TEXTS["customer"]
+
+
+def test_queue_message_without_a_template_records_none(clock, case):
+    message = queue(case.customer, case=case)
+    assert (row(message).template_key, row(message).channel) == ("", Channel.CHAT)
+    assert events(case, EventType.OUTBOUND_QUEUED)[0].after == {"channel": "chat", "template": ""}
+
+
+def test_queue_message_again_with_its_key_returns_the_first_message_after_one_read(
+    clock, case, django_assert_num_queries
+):
+    first = queue(case.customer, case=case)
+    with django_assert_num_queries(1):
+        again = outbox.queue_message(customer=case.customer, case=case, body="other", idempotency_key="k1")
+    assert again.pk == first.pk
+    assert row(first).body == "hi"
+
+
+def test_queue_message_that_lost_the_race_for_its_key_returns_the_winners_message(clock, case, monkeypatch):
+    winner = queue(case.customer, case=case)
+    real_filter = OutboundMessage.objects.filter
+
+    def not_yet_there(**lookups):
+        # The other worker's row was not committed yet when this one looked; its insert then hits the unique key.
+        return real_filter(pk__in=[]) if "idempotency_key" in lookups else real_filter(**lookups)
+
+    monkeypatch.setattr(OutboundMessage.objects, "filter", not_yet_there)
+    again = outbox.queue_message(customer=case.customer, case=case, body="other", idempotency_key="k1")
+    assert (again.pk, again.body) == (winner.pk, "hi")
+    assert OutboundMessage.objects.count() == 1
+    assert len(events(case, EventType.OUTBOUND_QUEUED)) == 1
