@@ -264,15 +264,6 @@ def after_case_reopened(*, case: Case, actor) -> None:
 # --- dispatch ---------------------------------------------------------------------------------------------------
 
 
-def due_followup_ids(*, now: dt.datetime | None = None, limit: int = BATCH) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_at__lte=now)
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
 def dispatch_due(*, now: dt.datetime | None = None, limit: int = BATCH, calendar: Calendar | None = None) -> Counter:
     """Beat: send the follow-ups whose time has come, a chunk at a time, up to `limit` of them (until none is due).
 

@@ -655,9 +655,6 @@ def test_a_follow_up_already_due_when_scheduled_is_sent_after_commit_and_a_later
     assert calls == [("backoffice.tasks.dispatch_followup_task", row.pk) for row in late]
 
 
-# due_followup_ids is called nowhere (the sweep reads its rows in lock_due): its 22 mutants have no test.
-
-
 def test_cancelling_counts_every_closure_follow_up_of_the_case_and_keeps_the_out_of_stock_one(campaign, agent):
     (row,) = make_due(campaign, new_customers(1), due=timezone.now())
     closed_too = Campaign.objects.create(
