@@ -48,7 +48,8 @@ def case_variables(case: Case | None, *, customer: Customer | None = None, store
         shipment = shipments[-1] if shipments else None
     amount = case.resolved_amount_fen or case.amount_fen if case else 0
     # Remote areas get the longer estimate (L6); the address decides, the customer's province if there is none.
-    low, high = store.delivery_days(order.receiver_address if order else "", customer.province if customer else "")
+    where = (order.receiver_address if order else "") or (customer.province if customer else "")
+    low, high = store.delivery_days(where)
     return {
         "customer_name": (customer.name or customer.nickname) if customer else "",
         "nickname": customer.nickname if customer else "",

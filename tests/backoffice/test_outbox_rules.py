@@ -485,7 +485,7 @@ def test_case_variables_come_from_the_case_its_customer_order_and_last_parcel(cl
     store = StoreSettings.load()
     variables = outbox.case_variables(case)
     shipment = order.shipments.get()
-    low, high = store.delivery_days(order.receiver_address, customer.province)
+    low, high = store.delivery_days(order.receiver_address)
     assert variables == {
         "customer_name": "小橘",
         "nickname": "小橘",
@@ -579,6 +579,12 @@ def test_case_variables_give_the_remote_estimate_for_a_remote_receiver_address(c
     assert outbox.case_variables(CaseFactory(customer=customer, order=None))["delivery_days"] == "2–3"
 
 
+def test_the_parcels_address_decides_not_where_the_customers_profile_says_they_live(clock, remote_store):
+    customer = CustomerFactory(province="新疆")
+    order = make_order(customer=customer, receiver_address="浙江省杭州市西湖区文三路 1 号")
+    assert outbox.case_variables(CaseFactory(customer=customer, order=order))["delivery_days"] == "2–3"
+
+
 def test_case_variables_give_the_remote_estimate_for_a_remote_customer_without_an_order(clock, remote_store):
     customer = CustomerFactory(province="西藏")
     assert outbox.case_variables(CaseFactory(customer=customer, order=None))["delivery_days"] == "6–9"
@@ -586,8 +592,8 @@ def test_case_variables_give_the_remote_estimate_for_a_remote_customer_without_a
 
 
 # mutmut: x_case_variables__mutmut_10 (shipment = "" instead of None) is equivalent because both are falsy where the
-# shipment is read. x_case_variables__mutmut_31, _34 ("XXXX" as the address without an order, as the province
-# without a customer) are equivalent because no province is named "XXXX".
+# shipment is read. The mutant giving "XXXX" as the province without a customer is equivalent
+# because no province is named "XXXX" (numbers change with the code: `make mutate` names them).
 
 
 def test_claim_group_claims_only_its_own_messages_and_says_how_many_it_lost(clock, customer):
