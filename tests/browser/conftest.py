@@ -90,10 +90,12 @@ def login(page, live_server, username: str, password: str) -> None:
         page.click("form.auth-form button[type=submit]")
 
 
-def make_staff(username: str, role: str, password: str = "correct-horse-battery"):
-    """A user in one role group (the groups come from the post_migrate handler)."""
+def make_staff(username: str, role: str, password: str = "correct-horse-battery", name: str = ""):
+    """A user in one role group (the groups come from the post_migrate handler); `name` "王 小丽" is the family name,
+    a space, and the given name."""
     from django.contrib.auth.models import Group, User
 
-    user = User.objects.create_user(username=username, password=password, first_name="", last_name="")
+    last, _space, first = name.partition(" ")
+    user = User.objects.create_user(username=username, password=password, first_name=first, last_name=last)
     user.groups.add(Group.objects.get(name=role))
     return user

@@ -15,13 +15,6 @@ from .conftest import login, make_staff
 PASSWORD = "correct-horse-battery"
 
 
-def named(username: str, role: str, last: str, first: str):
-    person = make_staff(username, role, PASSWORD)
-    person.last_name, person.first_name = last, first
-    person.save()
-    return person
-
-
 def new_page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(10_000)
@@ -30,9 +23,9 @@ def new_page(browser):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_live_pages_after_their_scripts_ran_show_no_english(browser, live_server):
-    wang = named("agent_wang", "agent", "王", "小丽")
-    named("agent_li", "agent", "李", "娜")
-    named("boss_zhang", "supervisor", "张", "敏")
+    wang = make_staff("agent_wang", "agent", PASSWORD, name="王 小丽")
+    make_staff("agent_li", "agent", PASSWORD, name="李 娜")
+    make_staff("boss_zhang", "supervisor", PASSWORD, name="张 敏")
     case = CaseFactory(assignee=wang)
     casework.record_customer_message(case=case, body="请问什么时候发货？")
     CaseFactory(assignee=wang, status=Status.IN_PROGRESS)

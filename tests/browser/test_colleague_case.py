@@ -14,12 +14,8 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.mark.django_db(transaction=True)
 def test_replying_on_a_colleagues_case_asks_first_and_is_recorded(page, live_server):
-    wang = make_staff("agent_wang", "agent", PASSWORD)
-    wang.last_name, wang.first_name = "王", "小丽"
-    wang.save()
-    li = make_staff("agent_li", "agent", PASSWORD)
-    li.last_name, li.first_name = "李", "娜"
-    li.save()
+    wang = make_staff("agent_wang", "agent", PASSWORD, name="王 小丽")
+    li = make_staff("agent_li", "agent", PASSWORD, name="李 娜")
     case = CaseFactory(assignee=wang)
     login(page, live_server, "agent_li", PASSWORD)
     page.goto(f"{live_server.url}/aftersales/case/{case.number}/")
@@ -51,9 +47,7 @@ def test_replying_on_a_colleagues_case_asks_first_and_is_recorded(page, live_ser
 def test_a_colleagues_case_opened_in_place_from_a_queue_row_asks_too(page, live_server):
     from backoffice.models import Status
 
-    wang = make_staff("agent_wang", "agent", PASSWORD)
-    wang.last_name, wang.first_name = "王", "小丽"
-    wang.save()
+    wang = make_staff("agent_wang", "agent", PASSWORD, name="王 小丽")
     make_staff("agent_li", "agent", PASSWORD)
     case = CaseFactory(assignee=wang, status=Status.WAITING)
     login(page, live_server, "agent_li", PASSWORD)

@@ -32,12 +32,8 @@ def gateway_message(live_server, token: str, order, text: str, external_id: str)
 
 @pytest.mark.django_db(transaction=True)
 def test_a_message_comes_to_the_open_page_while_typing_and_the_other_agent_sees_who_replies(browser, live_server):
-    wang = make_staff("agent_wang", "agent", PASSWORD)
-    wang.last_name, wang.first_name = "王", "小丽"
-    wang.save()
-    li = make_staff("agent_li", "agent", PASSWORD)
-    li.last_name, li.first_name = "李", "娜"
-    li.save()
+    make_staff("agent_wang", "agent", PASSWORD, name="王 小丽")
+    make_staff("agent_li", "agent", PASSWORD, name="李 娜")
     integration = Integration(name="聊天网关")
     token = integration.issue_token()
     integration.save()
@@ -95,12 +91,8 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
 ):
     from backoffice.cases import services as casework
 
-    wang = make_staff("agent_wang", "agent", PASSWORD)
-    wang.last_name, wang.first_name = "王", "小丽"
-    wang.save()
-    li = make_staff("agent_li", "agent", PASSWORD)
-    li.last_name, li.first_name = "李", "娜"
-    li.save()
+    wang = make_staff("agent_wang", "agent", PASSWORD, name="王 小丽")
+    make_staff("agent_li", "agent", PASSWORD, name="李 娜")
     integration = Integration(name="聊天网关")
     token = integration.issue_token()
     integration.save()
