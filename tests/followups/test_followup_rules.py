@@ -380,9 +380,10 @@ def test_another_customers_coupons_do_not_count_towards_the_cap(campaign):
 # field reads the first one, the pk: the same row is read and locked.
 
 
-def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campaign, monkeypatch):
-    row, campaign = _one(campaign, cap_per_customer=1)
-    locked = []
+@pytest.fixture
+def locked(monkeypatch) -> list:
+    """The rows each locking read was for, as (model, rows), on a database that locks none (SQLite)."""
+    found = []
     real_iter = QuerySet.__iter__
 
     def select_for_update(queryset, **kwargs):
@@ -394,12 +395,17 @@ def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campa
     def iterate(queryset):
         rows = list(real_iter(queryset))
         if getattr(queryset.query, "locking", False):
-            locked.append((queryset.model, rows))
+            found.append((queryset.model, rows))
         return iter(rows)
 
     monkeypatch.setattr(connection.features, "has_select_for_update", True)
     monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
     monkeypatch.setattr(QuerySet, "__iter__", iterate)
+    return found
+
+
+def test_where_the_database_locks_rows_one_coupon_locks_its_customer_first(campaign, locked):
+    row, campaign = _one(campaign, cap_per_customer=1)
     assert followups._refusal(row, campaign=campaign, now=timezone.now()) is None
     assert [(model, [getattr(r, "pk", r) for r in rows]) for model, rows in locked] == [(Customer, [row.customer_id])]
 
@@ -827,29 +833,11 @@ def test_a_chunk_takes_budget_only_for_the_coupons_the_caps_let_through(campaign
 # mutmut: x__within_caps__mutmut_9 (append(None)) is equivalent: only how many rows the caps let through is used.
 
 
-def test_where_the_database_locks_rows_a_chunk_locks_its_customers_in_order_first(campaign, monkeypatch):
+def test_where_the_database_locks_rows_a_chunk_locks_its_customers_in_order_first(campaign, locked):
     Campaign.objects.filter(pk=campaign.pk).update(cap_per_customer=1)
     now = timezone.now()
     customers = new_customers(2)
     rows = _reloaded(make_due(campaign, [customers[1], customers[0]], due=now))
-    locked = []
-    real_iter = QuerySet.__iter__
-
-    def select_for_update(queryset, **kwargs):
-        # SQLite has no FOR UPDATE: the statement runs unlocked, recording which rows it was for.
-        queryset = queryset._chain()
-        queryset.query.locking = True
-        return queryset
-
-    def iterate(queryset):
-        rows = list(real_iter(queryset))
-        if getattr(queryset.query, "locking", False):
-            locked.append((queryset.model, rows))
-        return iter(rows)
-
-    monkeypatch.setattr(connection.features, "has_select_for_update", True)
-    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
-    monkeypatch.setattr(QuerySet, "__iter__", iterate)
     assert followups.chunk_refusals(rows, now=now) == {}
     assert locked == [(Customer, [(customers[0],), (customers[1],)])]
 
