@@ -112,7 +112,8 @@ def test_claim_chunk_says_how_many_rows_it_lost(campaign):
 
 # mutmut: x_reserve_budget__mutmut_3 (while wanted >= 0) is equivalent because wanting 0 gives fits 0, which returns
 # 0 before any statement, as the loop not running does. x_reserve_budget__mutmut_8 and _15 (a `fits` larger than the
-# budget allows) make the conditional update fail for ever: the tests below hang until mutmut's timeout, a kill.
+# budget allows), _19 and _21 (no update made) and _38 (the spend read back as the campaign's id) make the loop go on
+# for ever: the tests below hang until mutmut's timeout, a kill.
 
 
 # --- reserve_budget -----------------------------------------------------------------------------------------------
