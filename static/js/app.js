@@ -314,5 +314,10 @@
   else init();
 
   // For other scripts and tests.
-  window.backoffice = { updateCountdowns: updateCountdowns, formatRemaining: formatRemaining, showFlash: showFlash };
+  window.backoffice = {
+    updateCountdowns: updateCountdowns,
+    formatRemaining: formatRemaining,
+    showFlash: showFlash,
+    jsString: jsString,
+  };
 })();

@@ -29,18 +29,14 @@
     timer = setTimeout(poll, ms);
   }
 
-  function jsString(name, fallback) {
-    var holder = document.getElementById("js-strings");
-    return (holder && holder.getAttribute("data-" + name)) || fallback;
-  }
-
   function customerWrote() {
     if (!document.hidden) return;
     unread += 1;
     document.title = "(" + unread + ") " + baseTitle;
     if (window.Notification && Notification.permission === "granted") {
       try {
-        new Notification(jsString("new-message", "New customer message"), { body: baseTitle, tag: "case-live" });
+        var title = window.backoffice.jsString("new-message", "New customer message");
+        new Notification(title, { body: baseTitle, tag: "case-live" });
       } catch (e) {
         /* some browsers allow notifications only from a service worker: the title count still shows it */
       }

@@ -31,11 +31,6 @@
     timer = setTimeout(poll, ms);
   }
 
-  function jsString(name, fallback) {
-    var holder = document.getElementById("js-strings");
-    return (holder && holder.getAttribute("data-" + name)) || fallback;
-  }
-
   // --- the rows ------------------------------------------------------------------------------------------------
 
   function busy(box) {
@@ -125,7 +120,7 @@
     if (!window.Notification || Notification.permission !== "granted") return;
     if (!document.hidden && document.hasFocus()) return; // the agent is looking at the queue already
     try {
-      var notice = new Notification(jsString("new-message", "New customer message"), {
+      var notice = new Notification(window.backoffice.jsString("new-message", "New customer message"), {
         body: unread.latest_case,
         tag: "queue-live",
       });
