@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales import forms, offers, services
 from backoffice.cases.access import AFTERSALES, WORK, desks_open_to, get_case_for, require_desk
+from backoffice.cases.actions import form_errors
 from backoffice.cases.forms import NoteOnlyForm
 from backoffice.desk.actions import NoForm, form_action
 from backoffice.errors import DomainError
@@ -39,7 +40,7 @@ def check_payout(request: HttpRequest, number: str, action: str) -> HttpResponse
     form = forms.AmountForm(request.GET)
     context: dict = {"case": case, "action": action, "amount_typed": request.GET.get("amount", "")}
     if not form.is_valid():
-        context["refusal"] = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        context["refusal"] = " ".join(form_errors(form))
     else:
         try:
             # The check reads what the order still allows the way the payout does: with the order's row locked.

@@ -20,10 +20,14 @@ from backoffice.models import Case, Status
 STATE_ACTIONS = ("start", "wait", "resolve", "close", "reopen")
 
 
+def form_errors(form) -> list[str]:
+    """A refused form's errors, in field order, as the person reads them."""
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
 def form_errors_to_messages(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    for error in form_errors(form):
+        messages.error(request, error)
 
 
 def valid_data(request: HttpRequest, form_class) -> dict | None:
@@ -107,6 +111,7 @@ __all__ = [
     "SHARED_ACTIONS",
     "STATE_ACTIONS",
     "Status",
+    "form_errors",
     "form_errors_to_messages",
     "handle_common_action",
     "take_next_and_open",

@@ -21,7 +21,13 @@ from backoffice.cases import page as casepage
 from backoffice.cases import queues, seen
 from backoffice.cases import services as casework
 from backoffice.cases.access import ACTIONS_ON_ANY_CASE, VIEW, WORK, get_case_for, require_desk
-from backoffice.cases.actions import SHARED_ACTIONS, handle_common_action, take_next_and_open, valid_data
+from backoffice.cases.actions import (
+    SHARED_ACTIONS,
+    form_errors,
+    handle_common_action,
+    take_next_and_open,
+    valid_data,
+)
 from backoffice.cases.forms import NoteOnlyForm, ReplyForm
 from backoffice.cases.tables import QueuePaginator
 from backoffice.desk import closing
@@ -131,7 +137,7 @@ def take_next(request: HttpRequest, *, desk: DeskDeclaration) -> HttpResponse:
 def _reply_and_close(request: HttpRequest, case: Case, desk: DeskDeclaration) -> bool:
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        raise DomainError(" ".join(str(error) for errors in form.errors.values() for error in errors))
+        raise DomainError(" ".join(form_errors(form)))
     data = form.cleaned_data
     closing.reply_and_close(
         desk=desk,
