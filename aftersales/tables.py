@@ -1,13 +1,13 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.desk.cells import format_html
+from backoffice.desk.cells import ChoiceLabels, format_html
 from backoffice.desk.tables import EMPTY, DeskTable
 from backoffice.models import CaseKind, Reason
 from backoffice.store.money import format_fen
 
-KIND_LABELS = dict(CaseKind.choices)
-REASON_LABELS = dict(Reason.choices)
+KIND_LABELS = ChoiceLabels(CaseKind.choices)
+REASON_LABELS = ChoiceLabels(Reason.choices)
 
 
 class CaseTable(DeskTable):
@@ -33,10 +33,10 @@ class CaseTable(DeskTable):
         return link
 
     def cell_kind(self, record, url) -> str:
-        return KIND_LABELS.get(record.kind, record.kind)
+        return self.label(KIND_LABELS, record.kind, record.kind)
 
     def cell_amount_fen(self, record, url) -> str:
         return format_fen(record.amount_fen) if record.amount_fen else EMPTY
 
     def cell_reason(self, record, url) -> str:
-        return REASON_LABELS.get(record.reason) or EMPTY
+        return self.label(REASON_LABELS, record.reason)

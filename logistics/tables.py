@@ -2,11 +2,11 @@ import django_tables2 as tables
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.desk.cells import format_html
+from backoffice.desk.cells import ChoiceLabels, format_html
 from backoffice.desk.tables import DeskTable, local_time
 from backoffice.models import CaseKind
 
-KIND_LABELS = dict(CaseKind.choices)
+KIND_LABELS = ChoiceLabels(CaseKind.choices)
 NOWRAP = {"td": {"class": "nowrap"}}
 
 
@@ -23,7 +23,11 @@ class LogisticsCaseTable(DeskTable):
         empty_text = _("No logistics exceptions in this queue. Parcels are moving.")
 
     def cell_kind(self, record, url):
-        return format_html('{}<div class="muted small">{}</div>', KIND_LABELS.get(record.kind), record.subject or "")
+        return format_html(
+            '{}<div class="muted small">{}</div>',
+            self.label(KIND_LABELS, record.kind, record.kind),
+            record.subject or "",
+        )
 
     def cell_parcel(self, record, url):
         if record.parcel_courier is None:

@@ -6,23 +6,24 @@ through django-tables2's cells (accessors, attribute dictionaries and signature 
 page's Python time.
 """
 
+from html import escape
 from urllib.parse import quote
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases import seen
 from backoffice.cases.queues import with_platform_first
-from backoffice.desk.cells import format_html, format_html_join
+from backoffice.desk.cells import ChoiceLabels, escaped, format_html, format_html_join
 from backoffice.models import Case, Status
 from backoffice.supervisor.tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
-STATUS_LABELS = dict(Status.choices)
+STATUS_LABELS = ChoiceLabels(Status.choices)
 EMPTY = "—"
 NUMBER = "0number0"
 
@@ -64,6 +65,7 @@ class DeskTable(tables.Table):
         # for the page's rows by backoffice.desk.queue_live.
         self.viewer = viewer
         self.presence: dict[int, list[dict]] = {}
+        self.language = None  # the rows' language, set when they are drawn
         super().__init__(*args, **kwargs)
 
     def records(self) -> list:
@@ -85,21 +87,24 @@ class DeskTable(tables.Table):
 
     def drawn_rows(self):
         """The page's rows as HTML, each cell from its `cell_<name>` method (desk/table.html draws them)."""
+        self.language = translation.get_language()
+        # Plain string building: a row is written once here, its values escaped by the cells and `escaped`.
         cells = [(getattr(self, f"cell_{column.name}"), column.attrs["td"].as_html()) for column in self.columns]
         # The case URL reversed once for the page; each row puts its (quoted) number in.
         head, _number, tail = reverse(self.desk.case_view, args=[NUMBER]).rpartition(NUMBER)
         for row in self.paginated_rows:
             record = row.record
             url = f"{head}{quote(record.number, safe='')}{tail}"
-            tds = format_html_join("", "<td {}>{}</td>", ((attrs, cell(record, url)) for cell, attrs in cells))
-            yield format_html(
-                '<tr class="{}" data-href="{}" hx-get="{}" hx-target="#desk-main" hx-select="#desk-main" '
-                'hx-swap="outerHTML" hx-push-url="true">{}</tr>',
-                self.row_class(record),
-                url,
-                url,
-                tds,
+            href = escape(url)
+            tds = "".join([f"<td {attrs}>{escaped(cell(record, url))}</td>" for cell, attrs in cells])
+            yield SafeString(
+                f'<tr class="{escape(self.row_class(record))}" data-href="{href}" hx-get="{href}" '
+                f'hx-target="#desk-main" hx-select="#desk-main" hx-swap="outerHTML" hx-push-url="true">{tds}</tr>'
             )
+
+    def label(self, labels: ChoiceLabels, value, default=EMPTY) -> str:
+        """A choice's label in the rows' language (`default` for a value without one)."""
+        return labels.words(self.language).get(value) or default
 
     def row_class(self, record) -> str:
         unread = " is-unread" if self.viewer is not None and seen.is_unread(record, self.viewer) else ""
@@ -152,7 +157,9 @@ class DeskTable(tables.Table):
         return record.order.number if record.order is not None else EMPTY
 
     def cell_status(self, record, url) -> SafeString:
-        return format_html('<span class="badge badge-{}">{}</span>', record.status, STATUS_LABELS.get(record.status))
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', record.status, self.label(STATUS_LABELS, record.status)
+        )
 
     def cell_due_at(self, record, url):
         """The SLA countdown (static/js/app.js counts it down), the deadline itself on hover."""
