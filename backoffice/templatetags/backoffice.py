@@ -4,6 +4,7 @@ from collections.abc import Hashable, Iterable
 
 from django import template
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from backoffice.cases.models import Resolution
 from backoffice.desk.filters import drawn_fields
@@ -90,6 +91,10 @@ def _hashable(value):
     return repr(value)
 
 
+# What a kept block holds in place of the request's CSRF token (letters only: drawn the same in a tag or an attribute).
+CSRF_STAND_IN = "keptcsrftokenstandin"
+
+
 class KeepNode(template.Node):
     def __init__(self, name: str, varies: list, nodelist):
         self.name, self.varies, self.nodelist = name, varies, nodelist
@@ -102,14 +107,20 @@ class KeepNode(template.Node):
             translation.get_language(),
             *(_hashable(vary.resolve(context)) for vary in self.varies),
         )
-        return drawn(key, lambda: self.nodelist.render(context))
+        token = context.get("csrf_token")
+        if token is None or str(token) == "NOTPROVIDED":
+            return drawn(key, lambda: self.nodelist.render(context))
+        # A form's CSRF token is the request's own: the block is kept with a stand-in, put back on every use.
+        with context.push(csrf_token=CSRF_STAND_IN):
+            html = drawn(key, lambda: self.nodelist.render(context))
+        return mark_safe(html.replace(CSRF_STAND_IN, str(token)))  # noqa: S308 - a token: letters and digits only
 
 
 @register.tag
 def keep(parser, token):
     """{% keep "name" vary1 vary2 … %}…{% endkeep %}: the block's HTML drawn once per process for the language and
-    the values given (backoffice.drawn). Everything the block shows must follow from those: no CSRF token, no
-    message, nothing of the person unless named."""
+    the values given (backoffice.drawn). Everything the block shows must follow from those: no message, nothing of
+    the person unless named. A CSRF token in it is the request's own (kept as a stand-in, put back on each use)."""
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("keep needs a name")

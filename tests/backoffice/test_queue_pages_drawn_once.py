@@ -1,12 +1,16 @@
 """What a queue page draws once and reuses (filter fields, table header and pager, tabs, menu: backoffice/drawn.py)
 follows every input it depends on: people, roles, language, values asked for, sort and page never get another's."""
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from aftersales import desk as aftersales_desk
 from backoffice.models import Status
+from backoffice.templatetags.backoffice import CSRF_STAND_IN as KEPT_STAND_IN
 from tests.factories import AgentFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +92,52 @@ def test_the_r1_header_is_kept_per_person_for_a_short_while(agent_client, agent,
     agent_client.get(URL)
 
     assert calls == [agent.pk]
+
+
+def _csrf_inputs(page: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+
+
+def test_kept_forms_carry_each_sessions_own_csrf_token(agent):
+    """The language switch and the menu are kept, yet their forms post with the token of the session showing them:
+    a form kept from another session would be refused."""
+    _cases(1)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(agent)
+    second.force_login(agent)
+    first_page, second_page = first.get(URL).text, second.get(URL).text
+
+    assert KEPT_STAND_IN not in first_page and KEPT_STAND_IN not in second_page
+    assert _csrf_inputs(first_page) and _csrf_inputs(second_page)
+    # The language switch is a kept block: post with the token drawn in it.
+    token = re.search(r'class="lang-switch".*?name="csrfmiddlewaretoken" value="([^"]+)"', second_page, re.S)[1]
+    response = second.post(reverse("set_language"), {"language": "en", "next": URL, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    # The first session's secret is not the second's: its token came from its own page, not the kept one.
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+
+
+def test_the_menu_shows_whoever_is_signed_in(agent_client, supervisor_client):
+    _cases(1)
+    agent_page = agent_client.get(URL).text
+    supervisor_page = supervisor_client.get(URL).text
+
+    assert ">王小丽<" in agent_page and ">张敏<" not in agent_page
+    assert ">张敏<" in supervisor_page and ">王小丽<" not in supervisor_page
+
+
+def test_the_language_switch_returns_to_the_page_it_is_on(agent_client):
+    _cases(1)
+    plain = agent_client.get(URL).text
+    filtered = agent_client.get(URL + "?kind=refund").text
+
+    assert f'name="next" value="{URL}"' in plain
+    assert f'name="next" value="{URL}?kind=refund"' in filtered
+
+
+def test_choice_labels_are_in_the_pages_language(agent_client, in_english):
+    CaseFactory(status=Status.NEW, assignee=None, kind="refund")
+    chinese = agent_client.get(URL).text
+    english = in_english(agent_client).get(URL).text
+
+    assert "仅退款" in chinese and ">Refund only<" in english and "仅退款" not in english
