@@ -1,9 +1,11 @@
 """HTML drawn once per process for the inputs it depends on, and reused.
 
-Parts of the queue pages (filter fields, table headers, pager, tabs, the shortcuts dialog) cost more to draw with
-Django's templates than the page's own SQL, yet depend on a handful of inputs only: the language, the query string,
-the person's roles. What is kept here is keyed by all of them, so it is never stale; nothing request-bound (a CSRF
-token, a person's data) may be drawn into it. Each process keeps the most recently used few hundred.
+Parts of the pages (filter fields, table headers, pager, tabs, the top bar and menu, the language switch, the
+shortcuts dialog) cost more to draw with Django's templates than the page's own SQL, yet depend on a handful of inputs
+only: the language, the query string, the person's roles and name. What is kept here is keyed by all of them, so it is
+never stale; nothing else request-bound (a message, a person's data not named in the key) may be drawn into it. A CSRF
+token is kept as a stand-in and the request's own put back on each use ({% keep %} in
+backoffice/templatetags/backoffice.py). Each process keeps the most recently used few hundred.
 """
 
 import threading
