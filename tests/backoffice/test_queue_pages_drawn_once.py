@@ -141,3 +141,12 @@ def test_choice_labels_are_in_the_pages_language(agent_client, in_english):
     english = in_english(agent_client).get(URL).text
 
     assert "仅退款" in chinese and ">Refund only<" in english and "仅退款" not in english
+
+
+def test_a_kept_block_without_a_form_asks_for_no_csrf_token(agent_client):
+    """The queue's live poll draws kept blocks (header, pager) only: it sets no CSRF cookie on every poll."""
+    _cases(1)
+    response = agent_client.get(reverse("aftersales:queue_live", args=["unassigned"]), headers={"X-Queue-Stamp": "x"})
+
+    assert response.status_code == 200 and response.json()["html"]
+    assert "csrftoken" not in response.cookies
