@@ -97,6 +97,15 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
 
 
+def platform_first() -> models.Case:
+    """Sort key: an open case the platform intervened in (平台处理中 …) comes before every other one — it costs the
+    store, so it jumps the queue whatever else the queue is sorted by. Two indexes of Case are ordered by it."""
+    return models.Case(
+        models.When(models.Q(platform_intervened_at__isnull=False, status__in=OPEN_STATUSES), then=models.Value(0)),
+        default=models.Value(1),
+    )
+
+
 class Priority(models.IntegerChoices):
     LOW = 0, _("Low")
     NORMAL = 1, _("Normal")
@@ -193,6 +202,16 @@ class Case(models.Model):
             models.Index(
                 fields=["desk", "due_at"],
                 name="case_unassigned_open",
+                condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+            ),
+            # The queues' own order (platform first, then the deadline): a page reads its 25 rows in index order
+            # instead of joining and sorting every case of the desk (the "all" queue: 430 ms at 100,000 cases).
+            models.Index(models.F("desk"), platform_first(), models.F("due_at"), name="case_queue_order"),
+            models.Index(
+                models.F("desk"),
+                platform_first(),
+                models.F("due_at"),
+                name="case_unassigned_order",
                 condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
             ),
             # Take-next reads the cases the platform intervened in first: few, so their own small index.

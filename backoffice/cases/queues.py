@@ -2,13 +2,13 @@
 
 import datetime as dt
 
-from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.cases.models import platform_first
 from backoffice.models import (
     OPEN_STATUSES,
     Case,
@@ -48,15 +48,6 @@ def queue_filter(queue: str, *, user, now: dt.datetime, due_soon: dt.timedelta) 
         "waiting": Q(status=Status.WAITING),
         "all": Q(),
     }[queue]
-
-
-def platform_first() -> models.Case:
-    """Sort key: an open case the platform intervened in (平台处理中 …) comes before every other one — it costs the
-    store, so it jumps the queue whatever else the queue is sorted by."""
-    return models.Case(
-        models.When(Q(platform_intervened_at__isnull=False, status__in=OPEN_STATUSES), then=models.Value(0)),
-        default=models.Value(1),
-    )
 
 
 def with_platform_first(qs: QuerySet) -> QuerySet:
