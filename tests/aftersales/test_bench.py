@@ -25,7 +25,8 @@ def test_the_bench_prints_pages_against_their_floor_and_the_growth(agent):
     for role in ("agent", "supervisor"):
         assert re.search(rf"^queue: unassigned +{role} +[\d.]+ +[\d.]+ +[\d.]+ +\d+ ", text, re.MULTILINE)
     assert "Growth 30 → 80 cases" in text
-    assert "search order no." in text.split("Growth")[1] and "nav counts" in text.split("Growth")[1]
+    growth = text.split("Growth")[1]
+    assert "search order no." in growth and "nav counts" in growth and "queue: all" in growth
     assert "Take-next, 20 agents at once" in text  # measured only where other connections see the cases
 
 
