@@ -11,7 +11,7 @@ import functools
 
 import django_tables2.utils
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django_tables2.data import TableListData
 from django_tables2.rows import BoundRows
@@ -45,7 +45,7 @@ def install_kept_signatures() -> None:
 # Counting stops here: past it the page says "more than 10,000" instead of scanning the whole history for a number.
 COUNT_CAP = 10_000
 # From this row on, a page's ids are selected first and only its own rows joined (an OFFSET over joined rows would
-# join every skipped one).
+# join every skipped one); the queue is then counted exactly, in a query of its own.
 IDS_FIRST_FROM_ROW = 250
 
 
@@ -80,17 +80,14 @@ class QueuePaginator(Paginator):
             return super().page(number)
         if qs is None or bottom < IDS_FIRST_FROM_ROW:
             return super().page(number)
-        # The page's ids and the queue's total in one narrow query (no joins), then only these rows joined.
-        found = list(
-            qs.annotate(queue_total=Window(Count("pk"))).values_list("pk", "queue_total")[
-                bottom : bottom + self.per_page
-            ]
-        )
-        if not found:  # past the end: count, and let validation say so
+        # The page's ids in a narrow query (no joins: in the queue's index order), then only these rows joined. The
+        # exact total in a query of its own: counted in a window over the ids, every row of the queue was sorted
+        # (250 ms for page 500 of 300,000 cases, against ~30 ms for both).
+        ids = list(qs.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        if not ids:  # past the end: count, and let validation say so
             return super().page(number)
-        self.__dict__["count"] = found[0][1]
+        self.__dict__["count"] = qs.order_by().values("pk").count()
         number = self.validate_number(number)
-        ids = [pk for pk, _total in found]
         records = qs.order_by().in_bulk(ids)
         table = self.object_list.table
         rows = TableListData([records[pk] for pk in ids if pk in records])

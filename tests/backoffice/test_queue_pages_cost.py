@@ -161,6 +161,19 @@ def test_the_total_is_capped_and_the_page_says_so(supervisor_client, monkeypatch
     assert _rows(page) == 25  # the page itself is full
 
 
+def test_a_deep_page_past_the_cap_shows_the_exact_total_and_its_pager(supervisor_client, monkeypatch):
+    monkeypatch.setattr(queuetables, "COUNT_CAP", 30)
+    monkeypatch.setattr(queuetables, "IDS_FIRST_FROM_ROW", 25)
+    _cases(60)
+
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = supervisor_client.get(reverse("aftersales:queue", args=["all"]), {"page": 3}).text
+
+    assert "60 cases" in page and "More than" not in page
+    assert _rows(page) == 10
+    assert 'href="?page=2"' in page
+
+
 def test_under_the_cap_the_exact_total_is_shown(supervisor_client):
     _cases(4)
 
