@@ -82,7 +82,7 @@ class QueuePaginator(Paginator):
             return super().page(number)
         # The page's ids in a narrow query (no joins: in the queue's index order), then only these rows joined. The
         # exact total in a query of its own: counted in a window over the ids, every row of the queue was sorted
-        # (250 ms for page 500 of 300,000 cases, against ~30 ms for both).
+        # (page 500 of 300,000 cases: the page's SQL took 250 ms that way, 51 ms this way).
         ids = list(qs.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         if not ids:  # past the end: count, and let validation say so
             return super().page(number)
