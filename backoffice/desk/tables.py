@@ -12,6 +12,7 @@ from urllib.parse import quote
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -65,8 +66,12 @@ class DeskTable(tables.Table):
         # for the page's rows by backoffice.desk.queue_live.
         self.viewer = viewer
         self.presence: dict[int, list[dict]] = {}
-        self.language = None  # the rows' language, set when they are drawn
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def language(self) -> str | None:
+        """The rows' language: the request's, read once for the page instead of once per label."""
+        return translation.get_language()
 
     def records(self) -> list:
         """The page's cases (the page's own query, read once)."""
@@ -87,7 +92,6 @@ class DeskTable(tables.Table):
 
     def drawn_rows(self):
         """The page's rows as HTML, each cell from its `cell_<name>` method (desk/table.html draws them)."""
-        self.language = translation.get_language()
         # Plain string building: a row is written once here, its values escaped by the cells and `escaped`.
         cells = [(getattr(self, f"cell_{column.name}"), column.attrs["td"].as_html()) for column in self.columns]
         # The case URL reversed once for the page; each row puts its (quoted) number in.
