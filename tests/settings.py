@@ -9,7 +9,19 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-key-never-used-outside-the-test-suite-9f2c1e7a4b8d")
 os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# pytest-xdist runs the suite in several processes, each with a database of its own (pytest-django names them), so the
+# same ids come up in each: every process also keeps its files (uploads, the local broker) under a folder of its own
+# and its keys in a shared Redis under a prefix of its own.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER and "VAR_DIR" not in os.environ:
+    from pathlib import Path
+
+    os.environ["VAR_DIR"] = str(Path(__file__).resolve().parent.parent / "var" / f"tests-{XDIST_WORKER}")
+
 from backoffice.settings import *  # noqa: E402,F403
+
+if XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER  # noqa: F405
 
 # The live server of the browser tests speaks plain HTTP.
 SESSION_COOKIE_SECURE = False
