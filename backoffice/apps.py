@@ -1,7 +1,7 @@
 from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,15 +22,12 @@ class BackofficeConfig(AppConfig):
         user_locked_out.connect(on_user_locked_out, dispatch_uid="backoffice.staff.lockout.audit")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="backoffice.staff.lockout.clear_own_failures")
 
-        # A change of the store's settings, hours or holidays is seen by the rest of the request or task that made it.
-        from backoffice.models import BusinessHours, Holiday, StoreSettings
-        from backoffice.store.cache import forget_store_settings
+        # A change of the store's settings, hours, holidays, texts or rules is seen by the rest of the request or task
+        # that made it (backoffice.store.cache).
+        from backoffice.models import AutoReplyRule, BusinessHours, Holiday, MessageTemplate, StoreSettings
+        from backoffice.store.cache import forget_when_saved
 
-        for model in (StoreSettings, BusinessHours, Holiday):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    forget_store_settings, sender=model, dispatch_uid=f"storecache.{model.__name__}.{signal}"
-                )
+        forget_when_saved(StoreSettings, BusinessHours, Holiday, MessageTemplate, AutoReplyRule)
 
         # django-tables2 reads each render method's signature once, not once per cell.
         from backoffice.cases.tables import install_kept_signatures

@@ -9,6 +9,10 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_phrase_list, sender=self, dispatch_uid="quality.ensure_phrase_list")
+        from backoffice.store.cache import forget_when_saved
+        from quality.models import BannedPhrase
+
+        forget_when_saved(BannedPhrase)
 
 
 def ensure_phrase_list(**kwargs) -> None:

@@ -3,6 +3,8 @@
 The phrases are shipped by a data migration; store admins then edit the list in Django admin.
 """
 
+from backoffice.store.cache import forget_store_settings
+
 OFF_PLATFORM = "拼多多禁止引导买家到站外联系或交易（平台规则：站外引流），会被处罚。请在平台内沟通。"
 OFF_PLATFORM_PAY = "拼多多禁止引导买家线下或站外付款/收款，买家的钱款得不到平台保障，店铺会被处罚。"
 REVIEW_FOR_REWARD = (
@@ -76,6 +78,7 @@ def ensure_default_phrases(banned_phrase_model) -> int:
         if phrase not in existing
     ]
     banned_phrase_model.objects.bulk_create(rows)
+    forget_store_settings()  # bulk_create sends no post_save
     return len(rows)
 
 

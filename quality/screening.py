@@ -4,12 +4,18 @@ message templates saved in admin. Reads the rules; records nothing (the caller r
 from django.utils.translation import gettext as _
 
 from backoffice.errors import DomainError
+from backoffice.store.cache import kept
 from quality.models import BannedPhrase
 from quality.phrases import PhraseMatch, Rule, describe
 from quality.phrases import find_phrases as match_rules
 
 
 def active_rules() -> list[Rule]:
+    """The store's active banned phrases (read once per request or task)."""
+    return kept("banned_phrases", _read_rules)
+
+
+def _read_rules() -> list[Rule]:
     return [
         Rule(row.pk, row.phrase, row.severity, row.reason)
         for row in BannedPhrase.objects.filter(active=True).order_by("severity", "phrase")

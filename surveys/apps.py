@@ -11,3 +11,7 @@ class SurveysConfig(AppConfig):
         from surveys.defaults import ensure_survey_defaults
 
         post_migrate.connect(ensure_survey_defaults, sender=self, dispatch_uid="surveys.ensure_survey_defaults")
+        from backoffice.store.cache import forget_when_saved
+        from surveys.models import SurveySettings
+
+        forget_when_saved(SurveySettings)

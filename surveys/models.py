@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import Case, CaseKind
+from backoffice.store.cache import kept
 
 
 class SurveySettings(models.Model):
@@ -50,8 +51,8 @@ class SurveySettings(models.Model):
 
     @classmethod
     def load(cls) -> "SurveySettings":
-        settings_row, _created = cls.objects.get_or_create(pk=1)
-        return settings_row
+        """The one row (read once per request or task, like the store's settings)."""
+        return kept("survey_settings", lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class SurveyReason(models.Model):

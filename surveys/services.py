@@ -28,7 +28,6 @@ from backoffice.models import (
     CaseKind,
     Desk,
     EventType,
-    MessageTemplate,
     Priority,
     Status,
     StoreSettings,
@@ -77,7 +76,7 @@ def after_case_closed(*, case: Case, actor) -> None:
     survey_settings = SurveySettings.load()
     if not survey_settings.enabled or Survey.objects.filter(case=case).exists():
         return
-    if not MessageTemplate.objects.filter(key=INVITE_TEMPLATE, active=True).exists():
+    if outbox.active_template(INVITE_TEMPLATE) is None:
         logger.info("survey for %s not created: the %s template is switched off", case.number, INVITE_TEMPLATE)
         return
     now = timezone.now()

@@ -40,6 +40,7 @@ from backoffice.models import (
 )
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.businesshours import Calendar, next_open_text
+from backoffice.store.cache import kept
 from quality import screening  # the store's banned phrases (QA-5)
 from quality.phrases import describe as describe_phrases
 
@@ -461,12 +462,11 @@ def record_customer_message(
         if case.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
             transition_case(case=case, to=Status.IN_PROGRESS, note=_("The customer wrote again."))
         wait = start_wait(case=case, at=at, store=store, calendar=calendar)
-        Case.objects.filter(pk=case.pk).update(
-            awaiting_reply_since=wait.started_at, first_response_due=wait.due_at, updated_at=at
-        )
         case.awaiting_reply_since, case.first_response_due = wait.started_at, wait.due_at
         case.due_at = case_due(case)
-        Case.objects.filter(pk=case.pk).update(due_at=case.due_at)
+        Case.objects.filter(pk=case.pk).update(
+            awaiting_reply_since=wait.started_at, first_response_due=wait.due_at, due_at=case.due_at, updated_at=at
+        )
         _auto_reply(case=case, event=event, wait=wait, calendar=calendar)
     return event
 
@@ -518,13 +518,17 @@ def stop_reply_clock(*, case: Case, actor, answer: str, at: dt.datetime | None =
     return wait
 
 
+def _active_auto_reply_rules() -> list[AutoReplyRule]:
+    return list(AutoReplyRule.objects.filter(active=True, template__active=True).select_related("template"))
+
+
 def _auto_reply(*, case: Case, event: CaseEvent, wait: ResponseWait, calendar: Calendar) -> None:
     """A6 keyword rules first; otherwise R2's out-of-hours reply, saying when a person will answer.
 
     Each automatic text goes out once per customer wait, however many messages the customer sends in it."""
     template_key = None
     text = event.body
-    for rule in AutoReplyRule.objects.filter(active=True, template__active=True).select_related("template"):
+    for rule in kept("auto_reply_rules", _active_auto_reply_rules):
         if any(word in text for word in rule.keyword_list):
             template_key = rule.template.key
             break

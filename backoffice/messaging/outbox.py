@@ -24,6 +24,7 @@ from backoffice.models import (
     OutboundMessage,
     StoreSettings,
 )
+from backoffice.store.cache import kept
 from backoffice.store.money import format_fen
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,11 @@ def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     return [existing.get(message.idempotency_key, message) for message in messages]
 
 
+def active_template(key: str) -> MessageTemplate | None:
+    """The admin's template with this key when it is switched on (read once per request or task)."""
+    return kept(f"template:{key}", lambda: MessageTemplate.objects.filter(key=key, active=True).first())
+
+
 def send_template(
     *,
     key: str,
@@ -153,7 +159,7 @@ def send_template(
     actor=None,
 ) -> OutboundMessage | None:
     """Render an admin-edited template with the case's variables and queue it. A switched-off template sends nothing."""
-    template = MessageTemplate.objects.filter(key=key, active=True).first()
+    template = active_template(key)
     customer = customer or (case.customer if case else None)
     if template is None or customer is None:
         logger.info("template %s not sent: inactive, missing or no customer", key)

@@ -15,7 +15,7 @@ from backoffice.cases.services import record_event
 from backoffice.errors import DomainError
 from backoffice.followups import services as followups
 from backoffice.messaging import outbox
-from backoffice.models import Case, Channel, EventType, MessageTemplate, Order, StoreSettings, Trigger
+from backoffice.models import Case, Channel, EventType, Order, StoreSettings, Trigger
 from backoffice.payouts.models import Payout
 from backoffice.store.money import format_fen
 
@@ -105,7 +105,7 @@ def refunds_on_the_way(case: Case) -> list[Payout]:
 
 def apologise(*, case: Case, payout: Payout, actor) -> None:
     """A3: after the refund succeeded, the apology — by SMS (短信) when the store has it and the customer a phone."""
-    template = MessageTemplate.objects.filter(key="refund_apology", active=True).first()
+    template = outbox.active_template("refund_apology")
     customer = case.customer
     if template is None or customer is None:
         return

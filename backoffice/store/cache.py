@@ -1,10 +1,11 @@
-"""One read of the store's settings and business-hours calendar per request or task.
+"""One read of the store's settings, business-hours calendar, message templates and rules per request or task.
 
-Every service reads the store settings (and most the calendar) for each call; a request or a Celery task makes
-dozens of such calls. Inside a scope (the middleware below wraps each request, a Celery signal each task, seed_demo each
-step) the first read is kept and the later ones reuse it. Saving or deleting the settings, business hours or a holiday
-forgets what the scope kept, so the next read in the same scope sees the change; the next request or task always
-starts empty, so it sees every change committed before it began. Outside a scope nothing is kept.
+Every service reads the store settings (and most the calendar, a message template or the banned phrases) for each
+call; a request or a Celery task makes dozens of such calls. Inside a scope (the middleware below wraps each request, a
+Celery signal each task, seed_demo each step) the first read is kept and the later ones reuse it. Saving or deleting
+the settings, business hours, a holiday, a message template, an auto-reply rule, a banned phrase or the survey
+settings forgets what the scope kept, so the next read in the same scope sees the change; the next request or task
+always starts empty, so it sees every change committed before it began. Outside a scope nothing is kept.
 """
 
 from collections.abc import Callable, Iterator
@@ -47,10 +48,23 @@ def is_kept(key: str, value: object) -> bool:
 
 
 def forget_store_settings(**_signal_kwargs: object) -> None:
-    """Drop what the current scope kept: the settings, hours or holidays changed."""
+    """Drop what the current scope kept: the settings, hours, holidays, a text or a rule changed."""
     scope = _kept.get()
     if scope is not None:
         scope.clear()
+
+
+def forget_when_saved(*models: type) -> None:
+    """Saving or deleting a row of these models forgets what the current scope kept (AppConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_store_settings,
+                sender=model,
+                dispatch_uid=f"storecache.{model._meta.label}.{'save' if signal is post_save else 'delete'}",
+            )
 
 
 _task_tokens: dict[str, Token] = {}

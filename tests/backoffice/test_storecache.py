@@ -113,3 +113,68 @@ def test_a_settings_change_is_seen_by_the_next_task(store):
 
     StoreSettings.objects.filter(pk=store.pk).update(first_response_minutes=7)
     assert _read_first_response_minutes.delay().get() == 7
+
+
+# --- the admin's texts and rules: message templates, auto-reply rules, banned phrases, survey settings ---------------
+
+
+def test_texts_and_rules_are_read_once_inside_a_scope(store):
+    from backoffice.cases.services import _active_auto_reply_rules  # noqa: F401 - the reader the scope keeps
+    from backoffice.messaging import outbox
+    from quality import screening
+    from surveys.models import SurveySettings
+
+    with store_settings_scope():
+        outbox.active_template("refund_apology")
+        screening.active_rules()
+        SurveySettings.load()
+        with CaptureQueriesContext(connection) as later:
+            for _ in range(5):
+                outbox.active_template("refund_apology")
+                screening.find_phrases("加我微信")
+                SurveySettings.load()
+
+    assert len(later) == 0
+
+
+def test_an_edited_template_inside_the_scope_is_the_one_sent_next():
+    from backoffice.messaging import outbox
+    from tests.factories import MessageTemplateFactory
+
+    template = MessageTemplateFactory(key="scope_probe", body="旧的话")
+    with store_settings_scope():
+        assert outbox.active_template("scope_probe").body == "旧的话"
+        template.body = "新的话"
+        template.save()
+        assert outbox.active_template("scope_probe").body == "新的话"
+        template.active = False
+        template.save()
+        assert outbox.active_template("scope_probe") is None
+
+
+def test_a_banned_phrase_added_inside_the_scope_is_screened_at_once():
+    from quality import screening
+    from quality.models import BannedPhrase, Severity
+
+    with store_settings_scope():
+        assert not any(m.rule.phrase == "送你红包改评价" for m in screening.find_phrases("我送你红包改评价吗"))
+        BannedPhrase.objects.create(phrase="送你红包改评价", severity=Severity.BLOCK, reason="站外交易")
+        assert any(m.rule.phrase == "送你红包改评价" for m in screening.find_phrases("我送你红包改评价吗"))
+
+
+def test_survey_settings_and_auto_reply_rules_changed_inside_the_scope_are_seen(store):
+    from backoffice.cases.services import _active_auto_reply_rules
+    from backoffice.store.cache import kept
+    from surveys.models import SurveySettings
+    from tests.factories import AutoReplyRuleFactory
+
+    with store_settings_scope():
+        before = len(kept("auto_reply_rules", _active_auto_reply_rules))
+        AutoReplyRuleFactory()
+        assert len(kept("auto_reply_rules", _active_auto_reply_rules)) == before + 1
+
+        survey_settings = SurveySettings.load()
+        changed = SurveySettings.objects.get(pk=survey_settings.pk)
+        changed.enabled = not survey_settings.enabled
+        changed.save()
+        assert SurveySettings.load().enabled is changed.enabled
