@@ -28,3 +28,16 @@ def test_no_code_puts_a_name_together_but_the_one_helper():
                 if COMPOSED.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_every_list_to_pick_a_person_from_names_them_the_same_way(agent, supervisor, supervisor_client):
+    """王小丽 (agent) in the queues' assignee filter, the bulk assignment and the audit log's actor filter."""
+    pages = {
+        "after-sales assignee filter": "/aftersales/queue/all/",
+        "logistics assignee filter": "/logistics/queue/all/",
+        "audit log actor filter": "/supervisor/audit/",
+    }
+    for what, url in pages.items():
+        html = supervisor_client.get(url).content.decode()
+        options = re.findall(rf'<option value="{agent.pk}"[^>]*>([^<]*)</option>', html)
+        assert options and set(options) == {"王小丽 (agent)"}, (what, options)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.messaging.phrases import parse_phrase_ids
 from backoffice.models import Priority, StaffProfile
+from backoffice.staff.roles import staff_choice_label
 from backoffice.store import money
 from backoffice.store.cache import kept
 
@@ -51,6 +52,9 @@ class StaffChoiceField(forms.ModelChoiceField):
     """A staff member; the choices come from `staff_list()`, a submitted value is still checked against the database."""
 
     iterator = _StaffChoices
+
+    def label_from_instance(self, obj) -> str:
+        return staff_choice_label(obj)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", staff_users())

@@ -91,6 +91,13 @@ def staff_display_name(user) -> str:
     return display_name(username=user.get_username(), first_name=user.first_name, last_name=user.last_name)
 
 
+def staff_choice_label(user) -> str:
+    """王小丽 (agent1): a person in a list to pick from (filters, assignment, the audit log), by the name staff know
+    each other by and the login that tells namesakes apart."""
+    name = staff_display_name(user)
+    return f"{name} ({user.get_username()})" if name != user.get_username() else name
+
+
 def require_role(user, *roles: str) -> None:
     if not has_role(user, *roles):
         raise PermissionDenied(_("Your role does not allow this page."))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.cases.forms import StaffChoiceField, staff_users
 from backoffice.models import OPEN_STATUSES, Case, CaseEvent, EventType
 from backoffice.platform import timestamps
-from backoffice.staff.roles import staff_display_name
+from backoffice.staff.roles import staff_choice_label
 from backoffice.supervisor import audit
 from backoffice.supervisor.reports import Period, last_week
 
@@ -38,22 +38,15 @@ class BulkAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = Case.objects.filter(status__in=OPEN_STATUSES).select_related("assignee")
         self.fields["assignee"].queryset = staff_users()  # checks a submitted value; the choices are staff_list()
-        self.fields["assignee"].label_from_instance = _staff_choice_label
         self.fields["cases"].error_messages["invalid_choice"] = _(
             "One of the selected cases is closed or no longer exists. Reload the queue and try again."
         )
 
 
-def _staff_choice_label(user) -> str:
-    """王小丽 (agent1): the name staff know each other by, and the login to tell namesakes apart."""
-    name = staff_display_name(user)
-    return f"{name} ({user.username})" if name != user.username else user.username
-
-
 def _actor_choices():
     users = get_user_model().objects.filter(groups__name__in=["agent", "supervisor", "store_admin"]).distinct()
     choices = [("", _("Anyone")), (SYSTEM, _("The system (automatic)"))]
-    choices += [(str(user.pk), _staff_choice_label(user)) for user in users.order_by("username")]
+    choices += [(str(user.pk), staff_choice_label(user)) for user in users.order_by("username")]
     return choices
 
 

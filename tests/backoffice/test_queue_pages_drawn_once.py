@@ -52,10 +52,10 @@ def test_the_filter_fields_show_what_was_asked_each_time(agent_client):
 
 def test_a_new_colleague_appears_in_the_assignee_filter(agent_client, agent):
     _cases(1)
-    assert ">newcomer</option>" not in agent_client.get(URL).text
-    newcomer = AgentFactory(username="newcomer")
+    assert "(newcomer)</option>" not in agent_client.get(URL).text
+    newcomer = AgentFactory(username="newcomer", last_name="赵", first_name="新")
 
-    assert f'<option value="{newcomer.pk}">newcomer</option>' in agent_client.get(URL).text
+    assert f'<option value="{newcomer.pk}">赵新 (newcomer)</option>' in agent_client.get(URL).text
 
 
 def test_the_pager_follows_the_page_and_the_query_string(agent_client):
