@@ -127,3 +127,22 @@ def test_the_survey_on_a_phone_reports_no_violation(watched, live_server, own_ca
     watched.wait_for_load_state("networkidle")
 
     assert [*watched.evaluate("window.__cspViolations"), *watched.csp_console] == []
+
+
+def test_sending_a_reply_from_a_grown_reply_box_reports_no_violation(watched, live_server):
+    """The reply box grows with its text (a height set from the script); the panel drawn again after the reply must
+    not carry that height over as a style attribute, which the policy refuses."""
+    agent = make_staff("agent_reply_csp", "agent", PASSWORD)
+    case = CaseFactory(assignee=agent, status=Status.IN_PROGRESS)
+    login(watched, live_server, "agent_reply_csp", PASSWORD)
+    assert visit(watched, f"{live_server.url}/cases/{case.number}/") == []
+
+    box = watched.locator("textarea[name=body]").first
+    box.fill("亲，您好\n已为您登记\n马上为您处理\n请稍等片刻~")
+    with watched.expect_response(lambda response: response.request.method == "POST"):
+        box.press("Control+Enter")
+    watched.wait_for_load_state("networkidle")
+    watched.wait_for_timeout(300)  # htmx settles the swapped panel after a short delay
+
+    assert "请稍等片刻" in watched.locator(".timeline, #timeline").first.inner_text()
+    assert [*watched.evaluate("window.__cspViolations"), *watched.csp_console] == []
