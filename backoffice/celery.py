@@ -3,6 +3,7 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, task_success
 
+import backoffice.broker  # noqa: F401 - registers the filesystem-atomic transport
 from backoffice.schedule import BEAT_SCHEDULE, TASK_ENTRIES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")

@@ -250,7 +250,8 @@ if REDIS_URL:
 else:
     for sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://localhost//"
+    # kombu's filesystem transport, writing each message whole before a worker sees it (backoffice/broker.py).
+    CELERY_BROKER_URL = "filesystem-atomic://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

@@ -38,7 +38,7 @@ def run_with_settings(code: str, **env: str) -> str:
 def test_without_redis_url_the_broker_is_the_filesystem_under_var():
     conf = json.loads(run_with_settings(PROBE))
 
-    assert conf["broker"].startswith("filesystem://")
+    assert conf["broker"].startswith("filesystem-atomic://")
     var = BASE_DIR / "var"
     folders = [Path(value) for key, value in conf["options"].items() if "folder" in key]
     assert folders
@@ -101,3 +101,34 @@ def test_beat_schedule_names_a_registered_task(task_name):
     celery_app.loader.import_default_modules()
 
     assert task_name in celery_app.tasks
+
+
+def test_a_worker_never_takes_a_message_file_still_being_written(tmp_path, monkeypatch):
+    """kombu's own filesystem transport creates the file before writing it: a worker polling in between took an empty
+    message and stopped (celery/kombu#1551). Here a read in the middle of the write finds nothing to take."""
+    from queue import Empty
+
+    from kombu import Connection
+
+    from backoffice import broker
+
+    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "store_processed": False}
+    with Connection(f"{broker.SCHEME}://localhost//", transport_options=folders) as connection:
+        channel = connection.default_channel
+        seen_while_writing = []
+        real_replace = os.replace
+
+        def replace_after_a_poll(source, target):
+            # The moment kombu's transport would already show the file: the content is written, not yet visible.
+            try:
+                seen_while_writing.append(channel._get("tasks"))
+            except Empty:
+                seen_while_writing.append(None)
+            real_replace(source, target)
+
+        monkeypatch.setattr(broker.os, "replace", replace_after_a_poll)
+        channel._put("tasks", {"body": "whole"})
+
+        assert seen_while_writing == [None]
+        assert channel._get("tasks") == {"body": "whole"}
+        assert list(tmp_path.iterdir()) == []
