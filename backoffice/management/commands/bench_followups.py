@@ -257,7 +257,7 @@ class Command(BaseCommand):
 
     def drain(self, campaign: Campaign, max_seconds: float) -> dict:
         """Send the sweep as beat does (every 60 s, expiring like beat's) and a probe task every few seconds."""
-        from backoffice.celery import expires_after
+        from backoffice.schedule import expires_after
 
         sweep = app.signature("backoffice.tasks.sweep_followups")
         probe = app.signature(PROBE_TASK)
