@@ -15,6 +15,9 @@ from tests.factories import make_order
 from .conftest import login, make_staff
 
 PASSWORD = "correct-horse-battery"
+# The pages poll every 1.5 s: what another person does shows within one or two polls. The bound leaves room for a
+# loaded machine (the suite runs on every core); `manage.py bench_live` measures the delay itself.
+LIVE = 5_000
 
 
 def gateway_message(live_server, token: str, order, text: str, external_id: str) -> None:
@@ -58,15 +61,15 @@ def test_a_message_comes_to_the_open_page_while_typing_and_the_other_agent_sees_
         first.locator("#reply-body").press_sequentially("，请稍等", delay=30)
         sent = time.monotonic()
         gateway_message(live_server, token, order, "麻烦快点，急用！", "m-2")
-        expect(first.locator("#timeline")).to_contain_text("麻烦快点，急用！", timeout=2_000)
+        expect(first.locator("#timeline")).to_contain_text("麻烦快点，急用！", timeout=LIVE)
         delay = time.monotonic() - sent
         assert delay < 2.0, f"the message took {delay:.2f} s"
         expect(first.locator("#reply-body")).to_have_value("亲，我帮您查一下，请稍等")
 
         # 李娜 sees that 王小丽 has the case open and is replying.
         first.locator("#reply-body").press_sequentially("~", delay=30)
-        expect(second.locator("#presence")).to_contain_text("王小丽 正在回复", timeout=3_000)
-        expect(first.locator("#presence")).to_contain_text(re.compile("李娜 正在查看"), timeout=3_000)
+        expect(second.locator("#presence")).to_contain_text("王小丽 正在回复", timeout=LIVE)
+        expect(first.locator("#presence")).to_contain_text(re.compile("李娜 正在查看"), timeout=LIVE)
     finally:
         for context in contexts:
             context.close()
@@ -133,29 +136,29 @@ def test_a_message_comes_to_the_open_queue_as_an_unread_row_and_the_row_shows_wh
         row = first.locator(f'tr[data-href="/aftersales/case/{target.number}/"]')
         sent = time.monotonic()
         gateway_message(live_server, token, orders[0], "到底什么时候发货？", "q-2")
-        expect(row).to_have_class(re.compile(r"\bis-unread\b"), timeout=2_000)
+        expect(row).to_have_class(re.compile(r"\bis-unread\b"), timeout=LIVE)
         delay = time.monotonic() - sent
         assert delay < 2.0, f"the message took {delay:.2f} s to reach the queue"
         expect(row.locator("[data-testid=unread]")).to_have_attribute("aria-label", "买家发来新消息")
-        expect(first).to_have_title(f"(1) {base_title}", timeout=2_000)
+        expect(first).to_have_title(f"(1) {base_title}", timeout=LIVE)
         assert first.locator("tr.is-selected").get_attribute("data-href") == selected
-        first.wait_for_function("window.notices.length > 0 && window.beeps > 0", timeout=2_000)
+        first.wait_for_function("window.notices.length > 0 && window.beeps > 0", timeout=LIVE)
         assert first.evaluate("window.notices") == [["买家发来新消息", target.number]]
         assert first.input_value(".filters input[type=search]") == "半截"
 
         # 李娜 opens that case: 王小丽's row says so, without a reload.
         second.goto(f"{live_server.url}/aftersales/case/{target.number}/")
-        expect(row.locator("[data-testid=row-presence]")).to_contain_text("李娜 正在查看", timeout=3_000)
+        expect(row.locator("[data-testid=row-presence]")).to_contain_text("李娜 正在查看", timeout=LIVE)
 
         # 王小丽 opens the case from its row (in place): read. A message while it is open comes to its timeline and
         # is read there too; back in her queue the case is not unread and the title has no count.
         row.click()
         expect(first.locator("#timeline")).to_contain_text("到底什么时候发货？")
         gateway_message(live_server, token, orders[0], "麻烦尽快回复", "q-3")
-        expect(first.locator("#timeline")).to_contain_text("麻烦尽快回复", timeout=2_000)
+        expect(first.locator("#timeline")).to_contain_text("麻烦尽快回复", timeout=LIVE)
         first.goto(f"{live_server.url}/aftersales/queue/mine/")
         expect(first.locator("tr.is-unread")).to_have_count(0)
-        expect(first).to_have_title(base_title, timeout=2_000)
+        expect(first).to_have_title(base_title, timeout=LIVE)
     finally:
         for context in contexts:
             context.close()
