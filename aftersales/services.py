@@ -53,6 +53,8 @@ from backoffice.store.money import format_fen
 REFUNDABLE_KINDS = (CaseKind.REFUND, CaseKind.RETURN)
 # A4: what a customer applies for on the platform; each gets "I handle it within 1 hour".
 APPLICATION_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.COMPENSATION, CaseKind.RESHIP)
+# Applications settled with goods (the new item, the missing one), not money.
+GOODS_KINDS = (CaseKind.EXCHANGE, CaseKind.RESHIP)
 
 
 def _require_open(case: Case) -> None:
@@ -130,7 +132,8 @@ def promise_handling(*, case: Case, store: StoreSettings | None = None, calendar
     Case.objects.filter(pk=case.pk).update(handle_due=case.handle_due, due_at=case.due_at)
     if calendar.is_open(opened) and case.customer_id:
         outbox.send_template(
-            key="handling_promise",
+            # An exchange or a reship is not promised a refund (A4's "24 hours" is the refund's).
+            key="handling_promise_goods" if case.kind in GOODS_KINDS else "handling_promise",
             case=case,
             extra={"handle_within": _duration_zh(minutes)},
             idempotency_key=f"promise:{case.pk}",

@@ -62,6 +62,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{customer_name}您好，您的售后申请已收到，我这边会在 {handle_within}内处理，处理后退款会在 24 小时内到账，"
         "不用反复追问哦~",
     ),
+    # An exchange or a reship sends goods, not money: the same promise without the refund's 24 hours.
+    "handling_promise_goods": (
+        "处理时效承诺 (A4, 换货/补寄)",
+        "{customer_name}您好，您的售后申请已收到，我这边会在 {handle_within}内处理，处理进度会第一时间告知您，"
+        "不用反复追问哦~",
+    ),
     "shipment_notice": (
         "发货通知 (L6)",
         "{customer_name}您好，您的订单{order_no}已发货啦！快递：{courier}，单号：{tracking_no}，"

@@ -281,6 +281,16 @@ def test_an_application_in_business_hours_is_promised_and_due_within_an_hour(ord
     assert case.handle_due == at(11, 0) and case.due_at == at(11, 0)
 
 
+@pytest.mark.parametrize("kind", [CaseKind.EXCHANGE, CaseKind.RESHIP])
+def test_an_exchange_or_a_reship_is_promised_its_handling_but_no_refund(order, kind):
+    with time_machine.travel(at(10, 0), tick=False):
+        case = services.open_application(kind=kind, order=order, reason="size")
+    (promise,) = sent(case)
+    assert promise.template_key == "handling_promise_goods"
+    assert "1 小时内处理" in promise.body
+    assert "退款" not in promise.body and "到账" not in promise.body
+
+
 def test_an_application_out_of_hours_gets_no_promise_and_is_due_an_hour_after_opening(order):
     with time_machine.travel(at(2, 0), tick=False):
         case = services.open_application(kind=CaseKind.RETURN, order=order, amount_fen=5990, reason="quality")

@@ -573,7 +573,8 @@ def test_only_an_open_undecided_application_is_promised(order, agent):
             services.promise_handling(case=Case.objects.get(pk=case.pk))
 
     assert list(Case.objects.filter(handle_due__isnull=False)) == []
-    assert OutboundMessage.objects.filter(template_key="handling_promise").count() == 2  # the return's and the reship's
+    # The return's and the reship's (the reship's without a refund in it).
+    assert OutboundMessage.objects.filter(template_key__startswith="handling_promise").count() == 2
 
 
 # --- A5: automation --------------------------------------------------------------------------------------------------
