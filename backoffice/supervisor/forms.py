@@ -50,6 +50,16 @@ def _actor_choices():
     return choices
 
 
+class AuditFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and last < first:
+            # An inverted range would list nothing and say nothing.
+            self.add_error("date_to", _("The last day must not be before the first day."))
+        return cleaned
+
+
 class AuditFilter(django_filters.FilterSet):
     """The audit log's search: person, action, case number (or settings target), Shanghai dates, text."""
 
@@ -83,6 +93,7 @@ class AuditFilter(django_filters.FilterSet):
     class Meta:
         model = CaseEvent
         fields = ["actor", "type", "case", "date_from", "date_to", "q"]
+        form = AuditFilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -147,6 +147,18 @@ def test_htmx_filter_request_gets_only_the_results(supervisor_client, log):
     assert "<html" not in response.text
 
 
+def test_the_results_a_filter_draws_carry_their_errors_and_an_export_of_the_same_filters(supervisor_client, log, agent):
+    """The filters redraw only the results: the CSV link and a filter's error are part of them, so the export is
+    always of what is on screen and a refused filter says why."""
+    htmx = {"HX-Request": "true", "HX-Target": "audit-results"}
+    results = supervisor_client.get(AUDIT, {"actor": agent.pk, "type": "note.added"}, headers=htmx).text
+    assert f'id="audit-export" href="/supervisor/audit.csv?actor={agent.pk}&amp;type=note.added"' in results
+    assert results.count('id="audit-export"') == 1
+
+    inverted = supervisor_client.get(AUDIT, {"date_from": "2026-11-20", "date_to": "2026-11-01"}, headers=htmx).text
+    assert "alert-error" in inverted and "结束日期不能早于开始日期" in inverted
+
+
 def test_the_log_page_query_count_does_not_grow_with_rows(supervisor_client, agent, django_assert_max_num_queries):
     def add(n):
         for _ in range(n):
