@@ -31,13 +31,19 @@ def test_no_code_puts_a_name_together_but_the_one_helper():
 
 
 def test_every_list_to_pick_a_person_from_names_them_the_same_way(agent, supervisor, supervisor_client):
-    """王小丽 (agent) in the queues' assignee filter, the bulk assignment and the audit log's actor filter."""
+    """王小丽 (agent) in the queues' assignee filter, the bulk assignment, a case page's assignment (every desk's,
+    the call-backs' too) and the audit log's actor filter."""
+    from tests.factories import CaseFactory
+
+    callback = CaseFactory(callback=True)
     pages = {
         "after-sales assignee filter": "/aftersales/queue/all/",
         "logistics assignee filter": "/logistics/queue/all/",
         "audit log actor filter": "/supervisor/audit/",
+        "a call-back's assignment": f"/cases/{callback.number}/",
     }
     for what, url in pages.items():
-        html = supervisor_client.get(url).content.decode()
-        options = re.findall(rf'<option value="{agent.pk}"[^>]*>([^<]*)</option>', html)
+        html = supervisor_client.get(url, follow=True).content.decode()
+        lists = re.findall(r'<select[^>]*name="(?:assignee|actor)"[^>]*>(.*?)</select>', html, re.DOTALL)
+        options = [label for part in lists for label in re.findall(rf'<option value="{agent.pk}"[^>]*>([^<]*)<', part)]
         assert options and set(options) == {"王小丽 (agent)"}, (what, options)
