@@ -53,13 +53,18 @@ def report_out_of_stock(request: HttpRequest) -> HttpResponse:
     return redirect("logistics:case", number=case.number)
 
 
-@form_action(forms.CourierContactForm, gettext_lazy("Courier contact recorded."))
+@form_action(forms.CourierContactForm, gettext_lazy("Courier contact recorded."), keep_as="contact_form")
 def contact_courier(request, case, data):
     """L5: a call to the courier about a stalled parcel, and when to check again."""
     services.contact_courier(case=case, actor=request.user, **data)
 
 
-@form_action(forms.NotifyForm, gettext_lazy("The customer was told."), form_kwargs=lambda case: {"kind": case.kind})
+@form_action(
+    forms.NotifyForm,
+    gettext_lazy("The customer was told."),
+    form_kwargs=lambda case: {"kind": case.kind},
+    keep_as="notify_form",
+)
 def notify(request, case, data):
     services.notify_customer(case=case, actor=request.user, template_key=data["template"])
 
@@ -77,7 +82,7 @@ def offer_choice(request, case, data):
     return _("The customer waits; the coupon goes out with the follow-ups.")
 
 
-@form_action(forms.TrackingUpdateForm, gettext_lazy("Tracking updated."))
+@form_action(forms.TrackingUpdateForm, gettext_lazy("Tracking updated."), keep_as="tracking_form")
 def tracking(request, case, data):
     """L4: a tracking event typed in from the courier's site."""
     services.record_tracking_update(case=case, actor=request.user, **data)

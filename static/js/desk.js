@@ -441,13 +441,32 @@
     placePicker();
   });
 
+  function refusedForm() {
+    const reasons = document.querySelector("#case-panel [data-refused]");
+    return reasons && reasons.closest("form");
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    const form = refusedForm();
+    const reasons = form && form.querySelector("[data-refused]");
+    if (!reasons || reasons.dataset.shown) return; // once: later settles (the live timeline) leave the agent be
+    reasons.dataset.shown = "1";
+    reasons.scrollIntoView({ block: "center" });
+    // The field refused (Django marks it aria-invalid), else the form's first.
+    const field =
+      form.querySelector("[aria-invalid=true]") || form.querySelector("input:not([type=hidden]), select, textarea");
+    if (field) field.focus({ preventScroll: true });
+  });
+
   // After the case panel is replaced, a sent reply leaves an empty box ready for the next one.
   document.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.target;
     if (target && target.id === "case-panel") {
       slash = null;
+      // A refused form came back as it was typed, with its reasons: the agent is taken there once the panel settled
+      // (below), not to the reply box.
       const box = byId("reply-body");
-      if (box && document.activeElement === document.body) box.focus();
+      if (box && !refusedForm() && document.activeElement === document.body) box.focus();
     }
     // A checked amount's dialog grew its popover: place it again.
     const popover = target && target.closest && target.closest("details.popover[open]");

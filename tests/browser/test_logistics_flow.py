@@ -53,3 +53,29 @@ def test_agent_works_a_stalled_parcel_to_the_end(page, live_server):
     assert case.status == Status.RESOLVED and case.resolution == "courier_chased"
     assert CourierContact.objects.get(case=case).actor.username == "xiaowang"
     assert OutboundMessage.objects.filter(case=case, template_key="stalled_notice").exists()
+
+
+def test_a_refused_courier_contact_comes_back_as_typed_with_its_reason_in_view(page, live_server):
+    make_staff("xiaoli", "agent")
+    now = timezone.now()
+    order = make_order(paid_at=now - dt.timedelta(days=8), shipped_at=now - dt.timedelta(days=7), tracking_events=1)
+    detection.sweep(full=True)
+    case = Problem.objects.get(order=order).case
+
+    login(page, live_server, "xiaoli", "correct-horse-battery")
+    page.goto(f"{live_server.url}/logistics/case/{case.number}/")
+    page.locator("[data-testid=contact-courier] summary").click()
+    form = page.locator("[data-testid=contact-courier] form")
+    form.locator("[name=contact]").fill("当地网点 王经理")
+    form.locator("[name=result]").fill("网点说明天派送")
+    form.locator("[name=next_check_at]").fill("2020-01-01T10:00")
+    form.locator("button[type=submit]").click()
+
+    reasons = page.locator("[data-testid=contact-courier] [data-refused]")
+    expect(reasons).to_contain_text("下次跟进时间必须晚于当前时间")
+    expect(reasons).to_be_in_viewport()
+    form = page.locator("[data-testid=contact-courier] form")
+    expect(form.locator("[name=contact]")).to_have_value("当地网点 王经理")
+    expect(form.locator("[name=result]")).to_have_value("网点说明天派送")
+    expect(form.locator("[name=next_check_at]")).to_be_focused()
+    assert not CourierContact.objects.filter(case=case).exists()

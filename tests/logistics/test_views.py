@@ -155,11 +155,35 @@ def test_agent_records_a_courier_contact_from_the_page(agent_client, agent, a_ca
 
 def test_bad_input_is_a_message_and_changes_nothing(agent_client, a_case):
     response = agent_client.post(
-        action(a_case, "contact_courier"), {"channel": "phone", "contact": "", "result": ""}, follow=True
+        action(a_case, "contact_courier"), {"channel": "phone", "contact": "", "result": "网点说明天派送"}, follow=True
     )
 
     assert not CourierContact.objects.exists()
-    assert response.status_code == 200 and "flash-error" in response.content.decode()
+    # The page again, with the form as it was typed and its reason next to it.
+    page = response.content.decode()
+    assert response.status_code == 400 and "flash-error" in page and "data-refused" in page
+    assert "网点说明天派送</textarea>" in page
+
+
+def test_a_refused_rule_keeps_the_form_as_typed_too(agent_client, a_case, in_english, monkeypatch):
+    from backoffice.errors import DomainError
+    from logistics import services
+
+    def refused(**_kwargs):
+        raise DomainError("This order has no parcel; choose the courier.")
+
+    monkeypatch.setattr(services, "contact_courier", refused)  # a rule of the service says no (not a form field)
+    response = in_english(agent_client).post(
+        action(a_case, "contact_courier"),
+        {"channel": "phone", "contact": "95311", "result": "已催件"},
+        headers={"HX-Request": "true", "HX-Target": "case-panel"},
+    )
+
+    assert not CourierContact.objects.exists()
+    panel = response.content.decode()
+    refused = panel[panel.index("data-refused") :]
+    assert "This order has no parcel; choose the courier." in refused.split("</div>")[0]
+    assert 'value="95311"' in panel and "已催件</textarea>" in panel
 
 
 def test_agent_notifies_the_customer_and_resolves(agent_client, a_case):
