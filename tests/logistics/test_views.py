@@ -186,6 +186,24 @@ def test_a_refused_rule_keeps_the_form_as_typed_too(agent_client, a_case, in_eng
     assert 'value="95311"' in panel and "已催件</textarea>" in panel
 
 
+def test_a_message_the_agent_chose_is_theirs_on_the_timeline_not_automatic(agent, a_case):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from backoffice.models import CaseEvent, EventType
+
+    def entry(actor):
+        event = CaseEvent(
+            pk=1, case=a_case, actor=actor, type=EventType.OUTBOUND_QUEUED, body="延迟致歉", after={"template": "x"}
+        )
+        event.at = NOW
+        with translation.override("zh-hans"):
+            return render_to_string("cases/event.html", {"event": event, "case": a_case})
+
+    assert "event-automatic" not in entry(agent) and "王小丽" in entry(agent)
+    assert "event-automatic" in entry(None) and "自动消息" in entry(None)
+
+
 def test_agent_notifies_the_customer_and_resolves(agent_client, a_case):
     agent_client.post(action(a_case, "notify"), {"template": "stalled_notice"})
     agent_client.post(action(a_case, "resolve"), {"outcome": "courier_chased", "note": "已派送"})
