@@ -21,8 +21,8 @@ STATE_ACTIONS = ("start", "wait", "resolve", "close", "reopen")
 
 
 def form_errors(form) -> list[str]:
-    """A refused form's errors, in field order, as the person reads them."""
-    return [str(error) for errors in form.errors.values() for error in errors]
+    """A refused form's errors, in field order, as the person reads them (the same reason for two fields once)."""
+    return list(dict.fromkeys(str(error) for errors in form.errors.values() for error in errors))
 
 
 def form_errors_to_messages(request: HttpRequest, form) -> None:

@@ -144,6 +144,8 @@ class PeriodForm(forms.Form):
         first, last = data.get("date_from"), data.get("date_to")
         if first is None and last is None:
             return data
+        if "date_from" in self._errors or "date_to" in self._errors:
+            return data  # a day refused on its own says why; "give both" would be wrong
         if first is None or last is None:
             raise forms.ValidationError(_("Give both the first and the last day, or neither for last week."))
         if last < first:
