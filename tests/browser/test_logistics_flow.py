@@ -17,13 +17,18 @@ from .conftest import login, make_staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_works_a_stalled_parcel_to_the_end(page, live_server):
-    make_staff("xiaowang", "agent")
+def stalled_parcel_case():
+    """A parcel without news for a week, found by the sweep: its logistics case."""
     now = timezone.now()
     order = make_order(paid_at=now - dt.timedelta(days=8), shipped_at=now - dt.timedelta(days=7), tracking_events=1)
     detection.sweep(full=True)
-    case = Problem.objects.get(order=order).case
-    tracking_no = order.shipments.get().tracking_no
+    return Problem.objects.get(order=order).case
+
+
+def test_agent_works_a_stalled_parcel_to_the_end(page, live_server):
+    make_staff("xiaowang", "agent")
+    case = stalled_parcel_case()
+    tracking_no = case.order.shipments.get().tracking_no
 
     login(page, live_server, "xiaowang", "correct-horse-battery")
     page.goto(f"{live_server.url}/logistics/queue/unassigned/")
@@ -57,10 +62,7 @@ def test_agent_works_a_stalled_parcel_to_the_end(page, live_server):
 
 def test_a_refused_courier_contact_comes_back_as_typed_with_its_reason_in_view(page, live_server):
     make_staff("xiaoli", "agent")
-    now = timezone.now()
-    order = make_order(paid_at=now - dt.timedelta(days=8), shipped_at=now - dt.timedelta(days=7), tracking_events=1)
-    detection.sweep(full=True)
-    case = Problem.objects.get(order=order).case
+    case = stalled_parcel_case()
 
     login(page, live_server, "xiaoli", "correct-horse-battery")
     page.goto(f"{live_server.url}/logistics/case/{case.number}/")
