@@ -4,6 +4,7 @@ Never downloads a browser: the whole folder skips when /usr/bin/chromium (apt pa
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,11 @@ def page(browser, request):
     if artifacts and report is not None and report.failed:
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(artifacts) / f"{request.node.name}.png"), full_page=True)
+    # The page's polls stop here; one it sent last may still be running in the live server's thread, which on SQLite
+    # shares the test's connection, and the database is emptied right after this test: let that request finish.
+    page.goto("about:blank")
     context.close()
+    time.sleep(0.2)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
