@@ -6,8 +6,6 @@ import ast
 import importlib
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("backoffice", "aftersales", "logistics", "surveys", "quality")
 
@@ -21,7 +19,6 @@ def project_imports():
                         yield f"{path.relative_to(ROOT)}:{node.lineno}", node.module, alias.name
 
 
-@pytest.mark.django_db
 def test_every_name_imported_from_the_project_exists():
     missing = []
     for where, module_name, name in project_imports():
