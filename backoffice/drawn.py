@@ -10,7 +10,7 @@ backoffice/templatetags/backoffice.py). Each process keeps the most recently use
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 KEPT = 512
 
@@ -31,6 +31,20 @@ def drawn(key: Hashable, draw: Callable[[], str]) -> str:
         while len(_drawn) > KEPT:
             _drawn.popitem(last=False)
     return html
+
+
+def key_part(value) -> Hashable:
+    """A value a kept part depends on, as part of its key: a query string with every value of a repeated parameter,
+    a dict in its order (drawn in a loop, it is drawn in that order), a list as a tuple."""
+    if hasattr(value, "lists"):  # a QueryDict
+        return tuple(sorted((key, tuple(items)) for key, items in value.lists()))
+    if isinstance(value, Hashable) and not isinstance(value, tuple):
+        return value
+    if isinstance(value, dict):
+        return tuple((key, key_part(item)) for key, item in value.items())
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(key_part(item) for item in value)
+    return repr(value)
 
 
 def forget() -> None:

@@ -3,7 +3,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk.cells import ChoiceLabels, format_html
-from backoffice.desk.tables import DeskTable, local_time
+from backoffice.desk.tables import DeskTable
 from backoffice.models import CaseKind
 
 KIND_LABELS = ChoiceLabels(CaseKind.choices)
@@ -39,9 +39,9 @@ class LogisticsCaseTable(DeskTable):
         if record.parcel_last_event_at is None:
             return "—"
         ago = _("%(ago)s ago") % {"ago": timesince(record.parcel_last_event_at, depth=1)}
-        return format_html('<span title="{}">{}</span>', local_time(record.parcel_last_event_at), ago)
+        return format_html('<span title="{}">{}</span>', self.local_time(record.parcel_last_event_at), ago)
 
     def cell_created_at(self, record, url):
         return format_html(
-            '<span title="{}">{}</span>', local_time(record.created_at), timesince(record.created_at, depth=1)
+            '<span title="{}">{}</span>', self.local_time(record.created_at), timesince(record.created_at, depth=1)
         )

@@ -1,14 +1,12 @@
 """Template filters shared by every page: money in fen, masked phones, SLA countdowns."""
 
-from collections.abc import Hashable, Iterable
-
 from django import template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from backoffice.cases.models import Resolution
 from backoffice.desk.filters import drawn_fields
-from backoffice.drawn import drawn
+from backoffice.drawn import drawn, key_part
 from backoffice.models import mask_phone
 from backoffice.staff.roles import staff_display_name
 from backoffice.store.money import format_fen
@@ -73,22 +71,16 @@ def resolution_label(value):
         return value or ""
 
 
+@register.simple_tag(takes_context=True)
+def desk_table(context, table):
+    """A desk's queue table: its header, sort links and pager kept, its rows drawn (backoffice.desk.tables)."""
+    return table.html(context["request"])
+
+
 @register.simple_tag
 def filter_fields(filterset):
     """A queue's filter fields, drawn once per filter, language, values and choices (backoffice.desk.filters)."""
     return drawn_fields(filterset)
-
-
-def _hashable(value):
-    if hasattr(value, "lists"):  # a QueryDict: every value of a repeated parameter
-        return tuple(sorted((key, tuple(items)) for key, items in value.lists()))
-    if isinstance(value, Hashable) and not isinstance(value, tuple):
-        return value
-    if isinstance(value, dict):  # in its order: a dict drawn in a loop is drawn in that order
-        return tuple((key, _hashable(item)) for key, item in value.items())
-    if isinstance(value, Iterable) and not isinstance(value, str):
-        return tuple(_hashable(item) for item in value)
-    return repr(value)
 
 
 # What a kept block holds in place of the request's CSRF token (letters only: drawn the same in a tag or an attribute).
@@ -105,7 +97,7 @@ class KeepNode(template.Node):
             self.origin.name if self.origin else "",
             self.name,
             translation.get_language(),
-            *(_hashable(vary.resolve(context)) for vary in self.varies),
+            *(key_part(vary.resolve(context)) for vary in self.varies),
         )
         token = context.get("csrf_token")
         if token is None:

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from aftersales import desk as aftersales_desk
+from backoffice.desk.tables import ROWS_STAND_IN
 from backoffice.models import Status
 from backoffice.templatetags.backoffice import CSRF_STAND_IN as KEPT_STAND_IN
 from tests.factories import AgentFactory, CaseFactory
@@ -150,3 +151,24 @@ def test_a_kept_block_without_a_form_asks_for_no_csrf_token(agent_client):
 
     assert response.status_code == 200 and response.json()["html"]
     assert "csrftoken" not in response.cookies
+
+
+def test_the_kept_table_holds_each_pages_own_rows(agent_client):
+    """The table's shell (header, pager) is kept; the rows, or the empty queue's words, are each page's own."""
+    empty = agent_client.get(URL).text
+    case = CaseFactory(status=Status.NEW, assignee=None)
+    listed = agent_client.get(URL).text
+
+    assert ROWS_STAND_IN not in empty and ROWS_STAND_IN not in listed
+    assert '<td colspan="10">' in empty and case.number not in empty
+    assert case.number in listed and '<td colspan="10">' not in listed
+    assert empty.split("<thead")[1].split("</thead>")[0] == listed.split("<thead")[1].split("</thead>")[0]
+
+
+def test_the_kept_header_shows_the_pages_own_sort(agent_client):
+    _cases(2)
+    by_number = agent_client.get(URL + "?sort=number").text
+    by_number_down = agent_client.get(URL + "?sort=-number").text
+
+    assert re.search(r'<th class="[^"]*\basc\b[^"]*"[^>]*>\s*<a href="\?sort=-number"', by_number)
+    assert re.search(r'<th class="[^"]*\bdesc\b[^"]*"[^>]*>\s*<a href="\?sort=number"', by_number_down)
