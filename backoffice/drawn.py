@@ -5,14 +5,14 @@ shortcuts dialog) cost more to draw with Django's templates than the page's own 
 only: the language, the query string, the person's roles and name. What is kept here is keyed by all of them, so it is
 never stale; nothing else request-bound (a message, a person's data not named in the key) may be drawn into it. A CSRF
 token is kept as a stand-in and the request's own put back on each use ({% keep %} in
-backoffice/templatetags/backoffice.py). Each process keeps the most recently used few hundred.
+backoffice/templatetags/backoffice.py). Each process keeps the most recently used two thousand (a few MB).
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 
-KEPT = 512
+KEPT = 2048
 
 _drawn: OrderedDict[Hashable, str] = OrderedDict()
 _lock = threading.Lock()

@@ -1,5 +1,7 @@
 """The base of every desk's queue filters: search, status and assignee; a desk adds its own and orders them."""
 
+import copy
+
 import django_filters
 from django import forms
 from django.template.loader import render_to_string
@@ -21,6 +23,22 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"})
 
 
+class _Filters(dict):
+    """A filter class's filters. django-filter deep-copies them for every filter set it makes; each set changes only
+    its own copies' attributes (its model and itself as their parent, a widget in their settings), so a copy of each
+    filter with its own settings is enough. A filter with a method is bound again: the copy calls its own set's."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, original in self.items():
+            copied = copy.copy(original)
+            copied.extra = dict(original.extra)
+            if original.method is not None:
+                copied.method = original.method
+            copies[name] = copied
+        return copies
+
+
 class DeskFilter(django_filters.FilterSet):
     search_placeholder = _("Order no., tracking no., customer, case no.")
 
@@ -39,6 +57,19 @@ class DeskFilter(django_filters.FilterSet):
         self.filters = dict(sorted(self.filters.items(), key=lambda item: order.index(item[0])))
         search = forms.TextInput(attrs={"placeholder": self.search_placeholder, "type": "search"})
         self.filters["q"].extra["widget"] = search
+
+    @classmethod
+    def get_filters(cls):
+        return _Filters(super().get_filters())
+
+    def get_form_class(self):
+        # The form's fields follow from the filter class alone (labels, choices, widgets; the staff list is read when
+        # the assignee choices are drawn): django-filter would build a new form class, and every field, per request.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
 
     def filter_search(self, queryset, name, value):
         return search_cases(queryset, value)

@@ -7,6 +7,7 @@ page's Python time. The table's shell (its template: header, sort links, pager) 
 from and kept (backoffice.drawn); each page puts its rows in.
 """
 
+import copy
 from html import escape
 from urllib.parse import quote
 
@@ -40,6 +41,15 @@ def presence_words(person: dict) -> str:
     return gettext("%(name)s is viewing") % {"name": person["name"]}
 
 
+class _Columns(dict):
+    """A table class's columns. django-tables2 deep-copies them for every table it makes (most of a table's setup
+    time); a table changes only its own copies' attributes (shown or hidden), never their settings (labels,
+    attributes, accessors), so each table gets its own shallow copy of each column."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(column) for name, column in self.items()}
+
+
 class DeskTable(tables.Table):
     # Supervisors tick rows for bulk assignment (templates/supervisor/bulk_assign.html); others' tables exclude it.
     select = bulk_select_column()
@@ -59,6 +69,10 @@ class DeskTable(tables.Table):
         attrs = {"class": "table queue-table"}
         template_name = "desk/table.html"
         empty_text = _("No cases in this queue. Nice work.")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.base_columns = _Columns(cls.base_columns)
 
     def __init__(self, *args, desk, viewer=None, **kwargs):
         self.desk = desk

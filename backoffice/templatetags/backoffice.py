@@ -95,6 +95,8 @@ class KeepNode(template.Node):
         key = (
             "keep",
             self.origin.name if self.origin else "",
+            # The page's own template: a block inside a kept part is the one this page's template chain fills in.
+            context.template_name,
             self.name,
             translation.get_language(),
             *(key_part(vary.resolve(context)) for vary in self.varies),
@@ -117,8 +119,8 @@ class KeepNode(template.Node):
 
 @register.tag
 def keep(parser, token):
-    """{% keep "name" vary1 vary2 … %}…{% endkeep %}: the block's HTML drawn once per process for the language and
-    the values given (backoffice.drawn). Everything the block shows must follow from those: no message, nothing of
+    """{% keep "name" vary1 vary2 … %}…{% endkeep %}: the block's HTML drawn once per process for the page's
+    template, the language and the values given (backoffice.drawn). Everything the block shows must follow from those: no message, nothing of
     the person unless named. A CSRF token in it is the request's own (kept as a stand-in, put back on each use)."""
     bits = token.split_contents()
     if len(bits) < 2:

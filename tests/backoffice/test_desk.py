@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aftersales.desk import DESK
 from backoffice.models import Case, CaseEvent, EventType, Priority, Status
+from logistics.desk import DESK as LOGISTICS_DESK
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,16 @@ def test_the_call_back_desk_counts_its_own_queues_for_its_top_bar(supervisor_cli
     assert f'href="{reverse("surveys:callback_queue", args=["unassigned"])}"' in response.text
     assert f'hx-get="{reverse("surveys:nav_counts")}"' in page
     assert agent_client.get(reverse("surveys:nav_counts")).status_code == 403
+
+
+@pytest.mark.parametrize("desk", ["aftersales", "logistics"])
+def test_a_column_hidden_in_one_table_stays_in_the_next(desk):
+    """Each table gets its own copies of the class's columns (shallow copies: backoffice.desk.tables)."""
+    declaration = DESK if desk == "aftersales" else LOGISTICS_DESK
+    first = declaration.table(Case.objects.none(), desk=declaration)
+    first.columns.hide("number")
+    second = declaration.table(Case.objects.none(), desk=declaration)
+
+    assert "number" not in [column.name for column in first.columns]
+    assert "number" in [column.name for column in second.columns]
+    assert declaration.table.base_columns["number"].visible
