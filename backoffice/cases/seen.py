@@ -5,6 +5,8 @@ on an idle poll. Queues read it per row (two indexed sub-selects in the page's o
 the queue's live poll counts a person's unread cases for the tab title.
 """
 
+import functools
+
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,6 +27,13 @@ def mark_seen(*, user, case_id: int, event_id: int) -> None:
         )
 
 
+# Built once and reused: a query that uses one resolves its own copy (the same two look-ups on every queue page).
+@functools.cache
+def _newest_event():
+    return Subquery(CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1])
+
+
+@functools.cache
 def _newest_message():
     return Subquery(
         CaseEvent.objects.filter(case=OuterRef("pk"), type=EventType.CUSTOMER_MESSAGE).order_by("-id").values("id")[:1]
@@ -39,7 +48,7 @@ def with_read_marks(qs: QuerySet, user) -> QuerySet:
     """Cases with `newest_message` (the customer's newest message id), `newest_event` and `seen_event` (how far this
     person has read), each one indexed look-up per row shown."""
     return qs.annotate(
-        newest_event=Subquery(CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]),
+        newest_event=_newest_event(),
         newest_message=_newest_message(),
         seen_event=_seen_event(user),
     )

@@ -96,8 +96,11 @@ class DeskTable(tables.Table):
         return value.astimezone(self.time_zone).strftime(format)
 
     def records(self) -> list:
-        """The page's cases (the page's own query, read once)."""
-        return [row.record for row in self.paginated_rows]
+        """The page's cases (the page's own query, read once; the live tag and the rows both use them)."""
+        records = self.__dict__.get("_records")
+        if records is None:
+            records = self.__dict__["_records"] = [row.record for row in self.paginated_rows]
+        return records
 
     @property
     def order_by(self):
@@ -145,8 +148,7 @@ class DeskTable(tables.Table):
         cells = [(getattr(self, f"cell_{column.name}"), column.attrs["td"].as_html()) for column in self.columns]
         # The case URL reversed once for the page; each row puts its (quoted) number in.
         head, _number, tail = reverse(self.desk.case_view, args=[NUMBER]).rpartition(NUMBER)
-        for row in self.paginated_rows:
-            record = row.record
+        for record in self.records():
             url = f"{head}{quote(record.number, safe='')}{tail}"
             href = escape(url)
             tds = "".join([f"<td {attrs}>{escaped(cell(record, url))}</td>" for cell, attrs in cells])
