@@ -172,3 +172,20 @@ def test_the_kept_header_shows_the_pages_own_sort(agent_client):
 
     assert re.search(r'<th class="[^"]*\basc\b[^"]*"[^>]*>\s*<a href="\?sort=-number"', by_number)
     assert re.search(r'<th class="[^"]*\bdesc\b[^"]*"[^>]*>\s*<a href="\?sort=number"', by_number_down)
+
+
+def _shortcuts(page: str) -> str:
+    return page.split('id="shortcuts-dialog"')[1].split("</dialog>")[0]
+
+
+def test_a_kept_part_follows_the_pages_own_template(supervisor_client):
+    """The shortcuts dialog is kept, and each page template fills in its own shortcuts: a queue's are not the
+    dashboard's, whichever page is drawn first."""
+    _cases(1)
+    dashboard = supervisor_client.get(reverse("supervisor:dashboard")).text
+    queue = supervisor_client.get(URL).text
+    dashboard_again = supervisor_client.get(reverse("supervisor:dashboard")).text
+
+    assert "<kbd>n</kbd>" in _shortcuts(queue)
+    assert "<kbd>n</kbd>" not in _shortcuts(dashboard)
+    assert "<kbd>n</kbd>" not in _shortcuts(dashboard_again)
