@@ -189,3 +189,12 @@ def test_a_kept_part_follows_the_pages_own_template(supervisor_client):
     assert "<kbd>n</kbd>" in _shortcuts(queue)
     assert "<kbd>n</kbd>" not in _shortcuts(dashboard)
     assert "<kbd>n</kbd>" not in _shortcuts(dashboard_again)
+
+
+def test_a_new_sort_starts_at_the_first_page(agent_client):
+    _cases(30)
+    second = agent_client.get(URL + "?page=2&kind=refund").text
+    header = second.split("<thead")[1].split("</thead>")[0]
+
+    assert 'href="?kind=refund&amp;sort=number"' in header
+    assert "page=" not in header
