@@ -120,8 +120,9 @@ class KeepNode(template.Node):
 @register.tag
 def keep(parser, token):
     """{% keep "name" vary1 vary2 … %}…{% endkeep %}: the block's HTML drawn once per process for the page's
-    template, the language and the values given (backoffice.drawn). Everything the block shows must follow from those: no message, nothing of
-    the person unless named. A CSRF token in it is the request's own (kept as a stand-in, put back on each use)."""
+    template, the language and the values given (backoffice.drawn). Everything the block shows must follow from
+    those: no message, nothing of the person unless named. A CSRF token in it is the request's own (kept as a
+    stand-in, put back on each use)."""
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("keep needs a name")
