@@ -87,7 +87,9 @@ def drawn_fields(filterset: django_filters.FilterSet) -> SafeString:
     )
     choices = []
     for name, field in form.fields.items():
-        if hasattr(field, "choices"):
+        # A fixed list of choices follows from the filter class and the language; one read from the database (the
+        # staff) is part of the key.
+        if isinstance(field, forms.ModelChoiceField):
             # Read once (iterated, as list() would COUNT a queryset's choices first); the widget draws from this list.
             listed = [*iter(field.choices)]
             field.widget.choices = listed
