@@ -95,12 +95,13 @@ class DeskTable(tables.Table):
     def local_time(self, value, format: str = "%Y-%m-%d %H:%M") -> str:
         return value.astimezone(self.time_zone).strftime(format)
 
+    @cached_property
+    def _records(self) -> list:
+        return [row.record for row in self.paginated_rows]
+
     def records(self) -> list:
         """The page's cases (the page's own query, read once; the live tag and the rows both use them)."""
-        records = self.__dict__.get("_records")
-        if records is None:
-            records = self.__dict__["_records"] = [row.record for row in self.paginated_rows]
-        return records
+        return self._records
 
     @property
     def order_by(self):
@@ -143,7 +144,7 @@ class DeskTable(tables.Table):
     # --- the rows --------------------------------------------------------------------------------------------------
 
     def drawn_rows(self):
-        """The page's rows as HTML, each cell from its `cell_<name>` method (desk/table.html draws them)."""
+        """The page's rows as HTML, each cell from its `cell_<name>` method (`rows_html` puts them in the shell)."""
         # Plain string building: a row is written once here, its values escaped by the cells and `escaped`.
         cells = [(getattr(self, f"cell_{column.name}"), column.attrs["td"].as_html()) for column in self.columns]
         # The case URL reversed once for the page; each row puts its (quoted) number in.
