@@ -108,7 +108,7 @@ class DeskDeclaration:
     def take_next_view(self) -> str:
         return self.view("take_next")
 
-    def cases(self, queue: str, *, user, store: StoreSettings) -> QuerySet:
+    def cases(self, queue: str, *, user, store: StoreSettings | None = None) -> QuerySet:
         if self.queue_cases is not None:
             return self.queue_cases(queue, user=user, store=store)
         return queues.queue_cases(queue, user=user, desk=self.name, store=store)

@@ -35,7 +35,7 @@ from backoffice.desk import queue_live as live_rows
 from backoffice.desk.declaration import DeskDeclaration
 from backoffice.desk.forms import DeskBulkAssignForm
 from backoffice.errors import DomainError, ReplyOverlap
-from backoffice.models import Case, CaseEvent, StoreSettings
+from backoffice.models import Case, CaseEvent
 
 PER_PAGE = 25
 
@@ -47,8 +47,7 @@ def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> t
     visible = queues.visible_queues(request.user)
     if queue not in visible:
         raise Http404
-    store = StoreSettings.load()
-    case_filter = desk.filterset(request.GET, queryset=desk.cases(queue, user=request.user, store=store))
+    case_filter = desk.filterset(request.GET, queryset=desk.cases(queue, user=request.user))
     supervisor = desk.supervised_by(request.user)
     rows = seen.with_read_marks(case_filter.qs, request.user)
     table = desk.table(rows, desk=desk, viewer=request.user, exclude=() if supervisor else ("select",))

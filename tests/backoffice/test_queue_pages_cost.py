@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from backoffice.cases import queues
@@ -207,6 +207,45 @@ def test_search_finds_a_case_by_each_branch_alone(agent_client, branch):
     page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": f" {term} "}).text
 
     assert _numbers(page) == [target.number]
+
+
+def test_search_is_compiled_once_for_the_count_and_the_rows(agent_client, monkeypatch):
+    """The page's COUNT and its rows run the same search subquery; its branches are compiled once, not per statement."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    order = OrderFactory(number="261130-112233445566")
+    CaseFactory(order=order)
+    compiled = []
+    original = SQLCompiler.get_combinator_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.combinator)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "get_combinator_sql", counting)
+    with CaptureQueriesContext(connection) as captured:
+        page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": order.number}).text
+
+    assert _numbers(page) == [Case.objects.get(order=order).number]
+    assert compiled == ["union"]
+    assert sum("UNION ALL" in query["sql"] for query in captured.captured_queries) == 2  # COUNT and rows
+
+
+@pytest.mark.parametrize("queue", ["mine", "unassigned", "overdue", "waiting", "all"])
+def test_only_the_due_soon_queue_reads_the_store_settings(queue, agent, django_assert_num_queries):
+    """Building a queue's cases reads nothing; "due soon" alone needs the store's window (one read)."""
+    with django_assert_num_queries(0):
+        queues.queue_cases(queue, user=agent, desk=Desk.AFTERSALES)
+    with django_assert_num_queries(1):
+        queues.queue_cases("due_soon", user=agent, desk=Desk.AFTERSALES)
+
+
+def test_the_due_soon_filter_needs_the_window(agent):
+    now = timezone.now()
+    with pytest.raises(ValueError, match="due-soon"):
+        queues.queue_filter("due_soon", user=agent, now=now)
+    with pytest.raises(KeyError):
+        queues.queue_filter("someone_elses", user=agent, now=now)
 
 
 def test_search_without_a_match_finds_nothing(agent_client):
