@@ -5,9 +5,8 @@ on an idle poll. Queues read it per row (two indexed sub-selects in the page's o
 the queue's live poll counts a person's unread cases for the tab title.
 """
 
-import functools
-
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,21 +26,40 @@ def mark_seen(*, user, case_id: int, event_id: int) -> None:
         )
 
 
-# Built once and reused: a query that uses one resolves its own copy (the same two look-ups on every queue page).
-@functools.cache
-def _newest_event():
-    return Subquery(CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1])
+# The three look-ups are written as SQL: as ORM subqueries, resolving and compiling them for each page cost more
+# Python than the database took to run them. They name the case table itself, so they serve a query whose own rows are
+# the cases (every queue's and poll's), never one that joins the case table again under another name.
+# Only table names are put into the SQL; the values (an event type, a person) go as parameters.
+_CASE_ID = f'"{Case._meta.db_table}"."id"'
+_NEWEST_EVENT = (
+    f'SELECT e."id" FROM "{CaseEvent._meta.db_table}" e WHERE e."case_id" = {_CASE_ID} ORDER BY e."id" DESC LIMIT 1'  # noqa: S608
+)
+_NEWEST_MESSAGE = (
+    f'SELECT e."id" FROM "{CaseEvent._meta.db_table}" e WHERE e."case_id" = {_CASE_ID} AND e."type" = %s '  # noqa: S608
+    'ORDER BY e."id" DESC LIMIT 1'
+)
+_SEEN_EVENT = (
+    f'SELECT s."event_id" FROM "{CaseSeen._meta.db_table}" s WHERE s."case_id" = {_CASE_ID} AND s."user_id" = %s '  # noqa: S608
+    "LIMIT 1"
+)
 
 
-@functools.cache
-def _newest_message():
-    return Subquery(
-        CaseEvent.objects.filter(case=OuterRef("pk"), type=EventType.CUSTOMER_MESSAGE).order_by("-id").values("id")[:1]
+def _newest_event() -> RawSQL:
+    return RawSQL(  # noqa: S611 - the values are parameters
+        _NEWEST_EVENT, (), output_field=IntegerField()
     )
 
 
-def _seen_event(user):
-    return Subquery(CaseSeen.objects.filter(case=OuterRef("pk"), user=user.pk).values("event_id")[:1])
+def _newest_message() -> RawSQL:
+    return RawSQL(  # noqa: S611 - the values are parameters
+        _NEWEST_MESSAGE, (EventType.CUSTOMER_MESSAGE.value,), output_field=IntegerField()
+    )
+
+
+def _seen_event(user) -> RawSQL:
+    return RawSQL(  # noqa: S611 - the values are parameters
+        _SEEN_EVENT, (user.pk,), output_field=IntegerField()
+    )
 
 
 def with_read_marks(qs: QuerySet, user) -> QuerySet:
