@@ -3,14 +3,14 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from backoffice.cases import queues
-from backoffice.models import Desk, Shipment, StoreSettings
+from backoffice.models import Desk, Shipment
 from logistics.models import CourierContact, OutOfStockOffer, Problem, SweepRun
 
 
-def queue_cases(queue: str, *, user, store: StoreSettings | None = None) -> QuerySet:
+def queue_cases(queue: str, *, user) -> QuerySet:
     """The shared queue of the logistics desk, with each case's parcel (courier, tracking number, last movement)."""
     parcel = Shipment.objects.filter(order_id=OuterRef("order_id")).order_by("-shipped_at", "-pk")
-    return queues.queue_cases(queue, user=user, desk=Desk.LOGISTICS, store=store).annotate(
+    return queues.queue_cases(queue, user=user, desk=Desk.LOGISTICS).annotate(
         parcel_courier=Subquery(parcel.values("courier__name")[:1]),
         parcel_tracking_no=Subquery(parcel.values("tracking_no")[:1]),
         parcel_last_event_at=Subquery(parcel.values("last_event_at")[:1]),

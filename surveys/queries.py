@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases import queues
-from backoffice.models import Case, CaseKind, Desk, StoreSettings
+from backoffice.models import Case, CaseKind, Desk
 from backoffice.staff.roles import staff_display_name
 from surveys.models import CallAttempt, CallBack, Survey, SurveyAnswerReason
 
@@ -21,10 +21,10 @@ TOP_REASONS = 3
 # --- call-backs -----------------------------------------------------------------------------------------------
 
 
-def callback_cases(queue: str, *, user, store: StoreSettings | None = None) -> QuerySet:
+def callback_cases(queue: str, *, user) -> QuerySet:
     """A call-back queue, each row with its survey, original case, reasons and number of calls."""
     return (
-        queues.queue_cases(queue, user=user, desk=Desk.CALLBACK, store=store)
+        queues.queue_cases(queue, user=user, desk=Desk.CALLBACK)
         .select_related("callback__survey__case", "callback__category")
         .prefetch_related("callback__survey__reasons")
         .annotate(call_count=Count("callback__attempts"))

@@ -68,11 +68,11 @@ def with_platform_first(qs: QuerySet) -> QuerySet:
     return qs.order_by(platform_first(), *qs.query.order_by)
 
 
-def queue_cases(queue: str, *, user, desk: str, store: StoreSettings | None = None) -> QuerySet:
+def queue_cases(queue: str, *, user, desk: str) -> QuerySet:
     # Only "due soon" reads the store's settings: the other queues' pages skip that query.
     due_soon = None
     if queue == "due_soon":
-        due_soon = dt.timedelta(minutes=(store or StoreSettings.load()).due_soon_minutes)
+        due_soon = dt.timedelta(minutes=StoreSettings.load().due_soon_minutes)
     return (
         Case.objects.filter(desk=desk)
         .filter(queue_filter(queue, user=user, now=timezone.now(), due_soon=due_soon))
@@ -109,7 +109,7 @@ def search_cases(qs: QuerySet, term: str) -> QuerySet:
             all=True,
         )
     )
-    # Compiled once here: the page's COUNT and its rows run the same subquery, and compiling its five branches took
+    # Compiled once here: the page's COUNT and its rows run the same subquery, and compiling its four branches took
     # more Python than the database took to run it.
     sql, params = found.query.get_compiler(using=found.db).as_sql()
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - the ORM's own SQL, its values as parameters

@@ -18,7 +18,7 @@ from backoffice.cases import queues
 from backoffice.cases import services as casework
 from backoffice.cases.access import SUPERVISE, DeskAccess
 from backoffice.cases.actions import SHARED_ACTIONS
-from backoffice.models import DESK_KINDS, Case, Status, StoreSettings
+from backoffice.models import DESK_KINDS, Case, Status
 
 # A desk's own case action: parse the request's form and call one service. It returns None when done (a refused rule
 # raises a DomainError, shown as a message), or the context to draw the page again with (a refused form, as typed).
@@ -108,10 +108,10 @@ class DeskDeclaration:
     def take_next_view(self) -> str:
         return self.view("take_next")
 
-    def cases(self, queue: str, *, user, store: StoreSettings | None = None) -> QuerySet:
+    def cases(self, queue: str, *, user) -> QuerySet:
         if self.queue_cases is not None:
-            return self.queue_cases(queue, user=user, store=store)
-        return queues.queue_cases(queue, user=user, desk=self.name, store=store)
+            return self.queue_cases(queue, user=user)
+        return queues.queue_cases(queue, user=user, desk=self.name)
 
     def supervised_by(self, user) -> bool:
         return self.access.allows(user, SUPERVISE)
