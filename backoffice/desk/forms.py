@@ -1,8 +1,8 @@
 """Bulk assignment above any desk's queue: the rows ticked, and whom they may go to on that desk."""
 
 from backoffice.cases.access import desk_access
-from backoffice.cases.forms import staff_users
-from backoffice.staff.roles import Role
+from backoffice.cases.forms import staff_list, staff_users
+from backoffice.staff.roles import Role, staff_choice_label
 from backoffice.store.cache import kept
 from backoffice.supervisor.forms import BulkAssignForm
 
@@ -15,6 +15,13 @@ def desk_only_staff(desk: str) -> list | None:
     if Role.AGENT in roles:
         return None
     return kept(f"staff_users:{desk}", lambda: list(staff_users().filter(groups__name__in=roles)))
+
+
+def assignable_staff(desk: str) -> tuple[tuple[int, str], ...]:
+    """Whom the desk's bulk-assignment form offers, as (id, label): all the form's choices draw from (a queue page
+    keeps the drawn form for them instead of building it)."""
+    staff = desk_only_staff(desk)
+    return tuple((user.pk, staff_choice_label(user)) for user in (staff_list() if staff is None else staff))
 
 
 class DeskBulkAssignForm(BulkAssignForm):

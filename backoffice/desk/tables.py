@@ -88,6 +88,15 @@ class DeskTable(tables.Table):
         return translation.get_language()
 
     @cached_property
+    def select_label(self) -> str:
+        """The rows' checkbox label, translated (and escaped) once for the page."""
+        return escape(gettext("Select"))
+
+    @cached_property
+    def unread_label(self) -> str:
+        return escape(gettext("New customer message"))
+
+    @cached_property
     def time_zone(self):
         """The rows' time zone, read once for the page instead of once per time shown."""
         return timezone.get_current_timezone()
@@ -167,22 +176,19 @@ class DeskTable(tables.Table):
         return f"clickable prio-{record.priority}{unread}"
 
     def cell_select(self, record, url) -> SafeString:
-        return format_html(
-            '<input type="checkbox" name="cases" value="{}" form="bulk-assign-form" aria-label="{}"{}>',
-            record.pk,
-            _("Select"),
-            "" if record.is_open else mark_safe(' disabled="disabled"'),
+        disabled = "" if record.is_open else ' disabled="disabled"'
+        return SafeString(
+            f'<input type="checkbox" name="cases" value="{record.pk:d}" form="bulk-assign-form" '
+            f'aria-label="{self.select_label}"{disabled}>'
         )
 
     def cell_number(self, record, url) -> SafeString:
         link = format_html('<a href="{}">{}</a>', url, record.number)
         if self.viewer is not None and seen.is_unread(record, self.viewer):
-            label = _("New customer message")
-            link = format_html(
-                '<span class="unread-dot" role="img" aria-label="{}" title="{}" data-testid="unread"></span>{}',
-                label,
-                label,
-                link,
+            label = self.unread_label
+            link = SafeString(
+                f'<span class="unread-dot" role="img" aria-label="{label}" title="{label}" data-testid="unread"></span>'
+                f"{link}"
             )
         others = self.presence.get(record.pk)
         if others:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -33,7 +34,7 @@ from backoffice.cases.tables import QueuePaginator
 from backoffice.desk import closing
 from backoffice.desk import queue_live as live_rows
 from backoffice.desk.declaration import DeskDeclaration
-from backoffice.desk.forms import DeskBulkAssignForm
+from backoffice.desk.forms import DeskBulkAssignForm, assignable_staff
 from backoffice.errors import DomainError, ReplyOverlap
 from backoffice.models import Case, CaseEvent
 
@@ -70,7 +71,12 @@ def queue(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> HttpRes
     """One queue of the desk: tabs, filters, the table (with bulk assignment for the desk's supervisors)."""
     context, supervisor = queue_table(request, queue, desk=desk)
     context["live_stamp"] = live_rows.follow(context["table"], request.user)
-    context["bulk_assign_form"] = DeskBulkAssignForm(desk=desk.name) if supervisor else None
+    if supervisor:
+        # The form is built only when its drawing is not kept for these people and this page (templates/desk/queue.html).
+        context["bulk_assign"] = {
+            "staff": assignable_staff(desk.name),
+            "form": SimpleLazyObject(lambda: DeskBulkAssignForm(desk=desk.name)),
+        }
     if desk.queue_context is not None:
         context |= desk.queue_context(request)
     template = desk.queue_template

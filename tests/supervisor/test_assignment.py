@@ -8,7 +8,8 @@ from django.urls import reverse
 from backoffice.cases import services as casework
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, EventType, Status
-from tests.factories import CaseFactory, SupervisorFactory
+from backoffice.desk import forms as desk_forms
+from tests.factories import AgentFactory, CaseFactory, SupervisorFactory
 
 BULK = reverse("supervisor:bulk_assign")
 QUEUE = reverse("aftersales:queue", args=["unassigned"])
@@ -168,6 +169,30 @@ def test_assigning_a_single_call_back_to_an_agent_is_refused(supervisor, agent):
 
 def _options(page: str) -> str:
     return re.search(r'<select name="assignee" id="id_bulk_assignee">(.*?)</select>', page, re.S).group(1)
+
+
+def test_the_drawn_bulk_assignment_form_is_reused_and_follows_the_staff(supervisor_client, agent, cases, monkeypatch):
+    built = []
+    original = desk_forms.DeskBulkAssignForm.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(desk_forms.DeskBulkAssignForm, "__init__", counted)
+    first = _options(supervisor_client.get(QUEUE).text)
+    again = _options(supervisor_client.get(QUEUE).text)
+    assert again == first and f'value="{agent.pk}"' in first
+    assert len(built) == 1  # drawn once for these people and this page, then reused
+
+    newcomer = AgentFactory(username="newcomer", first_name="新人")
+    agent.first_name = "改名"
+    agent.save()
+    offered = _options(supervisor_client.get(QUEUE).text)
+
+    assert f'value="{newcomer.pk}"' in offered and "新人 (newcomer)" in offered
+    assert f"改名 ({agent.username})" in offered
+    assert len(built) == 2
 
 
 def test_the_logistics_queue_has_bulk_assignment_for_supervisors_only(supervisor_client, agent_client, agent2):
