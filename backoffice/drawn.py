@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 
+from django.utils.functional import LazyObject
+
 KEPT = 2048
 
 _drawn: OrderedDict[Hashable, str] = OrderedDict()
@@ -35,10 +37,11 @@ def drawn(key: Hashable, draw: Callable[[], str]) -> str:
 
 def key_part(value) -> Hashable:
     """A value a kept part depends on, as part of its key: a query string with every value of a repeated parameter,
-    a dict in its order (drawn in a loop, it is drawn in that order), a list as a tuple."""
+    a dict in its order (drawn in a loop, it is drawn in that order), a list as a tuple, a lazy list as its items."""
     if hasattr(value, "lists"):  # a QueryDict
         return tuple(sorted((key, tuple(items)) for key, items in value.lists()))
-    if isinstance(value, Hashable) and not isinstance(value, tuple):
+    # A lazy value (a context processor's) is a key part by what it holds, not as the request's wrapper.
+    if isinstance(value, Hashable) and not isinstance(value, tuple | LazyObject):
         return value
     if isinstance(value, dict):
         return tuple((key, key_part(item)) for key, item in value.items())

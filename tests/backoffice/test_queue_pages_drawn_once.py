@@ -7,9 +7,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from aftersales import desk as aftersales_desk
 from backoffice.desk.tables import ROWS_STAND_IN
+from backoffice.drawn import key_part
 from backoffice.models import Status
 from backoffice.templatetags.backoffice import CSRF_STAND_IN as KEPT_STAND_IN
 from tests.factories import AgentFactory, CaseFactory
@@ -198,3 +200,8 @@ def test_a_new_sort_starts_at_the_first_page(agent_client):
 
     assert 'href="?kind=refund&amp;sort=number"' in header
     assert "page=" not in header
+
+
+def test_a_lazy_value_is_a_key_part_by_what_it_holds():
+    assert key_part(SimpleLazyObject(lambda: [1, [2, 3]])) == (1, (2, 3))
+    assert hash(key_part(SimpleLazyObject(lambda: ["a"]))) == hash(("a",))

@@ -209,3 +209,21 @@ def test_agents_get_no_banner(db, agent):
 
     assert page.status_code == 200
     assert "Timed work is late." not in page.text
+
+
+def test_the_banner_follows_the_sweeps_each_time_it_is_drawn(db, supervisor):
+    now = timezone.now()
+    every_sweep_ran(now - dt.timedelta(hours=1))
+    for name in INTERVALS:
+        if name not in ("sweep-outbox", "sweep-imports"):
+            sweeps.record_run(name, now=now)
+    browser = english(supervisor)
+    queue = reverse("aftersales:queue", args=["all"])
+
+    first = browser.get(queue).text
+    assert "Messages to customers" in first and "Queued imports" in first
+    sweeps.record_run("sweep-outbox", now=now)
+    second = browser.get(queue).text
+    assert "Queued imports" in second and "Messages to customers" not in second
+    sweeps.record_run("sweep-imports", now=now)
+    assert "Timed work is late." not in browser.get(queue).text
