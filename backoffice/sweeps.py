@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models.sweeps import SweepRun
+from backoffice.prepared import PreparedRead
 from backoffice.schedule import INTERVALS
 
 # A sweep is late once it missed this many of its runs (never less than MIN_LATE: a busy worker is not a dead one).
@@ -91,14 +92,14 @@ def _first_applied(alias: str, name: str) -> dt.datetime | None:
     return recorder.migration_qs.filter(app="backoffice").aggregate(first=Min("applied"))["first"]
 
 
+# Read on every supervisor's page (the banner): its SQL written once (backoffice.prepared).
+_NOTES = PreparedRead(lambda: SweepRun.objects.values_list("name", "first_seen_at", "last_ran_at"))
+
+
 def sweep_statuses(*, now: dt.datetime | None = None) -> list[SweepStatus]:
     """Each beat entry with its last run and whether it is late."""
     now = now or timezone.now()
-    # Plain values: the banner is on every supervisor's page, and building the rows as objects cost more than the query.
-    rows = {
-        name: (first_seen, last_ran)
-        for name, first_seen, last_ran in SweepRun.objects.values_list("name", "first_seen_at", "last_ran_at")
-    }
+    rows = {name: (first_seen, last_ran) for name, first_seen, last_ran in _NOTES.rows()}
     since_install = None
     statuses = []
     for name, seconds in INTERVALS.items():

@@ -3,11 +3,13 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.messaging.phrases import parse_phrase_ids
 from backoffice.models import Priority, StaffProfile
+from backoffice.prepared import PreparedRead
 from backoffice.staff.roles import staff_choice_label
 from backoffice.store import money
 from backoffice.store.cache import kept
@@ -17,18 +19,35 @@ def staff_users():
     return get_user_model().objects.filter(groups__name__in=["agent", "supervisor"]).distinct().order_by("username")
 
 
+# The names choices show, and who is on duty: read on every desk page, its SQL written once (backoffice.prepared).
+_STAFF_NAMES = ("id", "username", "first_name", "last_name")
+_STAFF = PreparedRead(lambda: staff_users().values_list(*_STAFF_NAMES, "staff_profile__on_duty"))
+
+
+def _read_staff() -> tuple[list, frozenset[int]]:
+    user_model = get_user_model()
+    # Users with only the fields a list of staff shows (the others are read if ever asked for, as with `.only()`).
+    names = [field.attname for field in user_model._meta.concrete_fields if field.attname in _STAFF_NAMES]
+    staff, on_duty = [], set()
+    for row in _STAFF.rows():
+        values = dict(zip(_STAFF_NAMES, row, strict=False))
+        staff.append(user_model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names]))
+        if row[-1]:
+            on_duty.add(values["id"])
+    return staff, frozenset(on_duty)
+
+
 def staff_list() -> list:
     """The staff cases can be given to, read once per request or task (a queue page's filter and bulk-assign form
     share it)."""
-    return kept("staff_users", lambda: list(staff_users().select_related("staff_profile")))
+    return kept("staff_users", _read_staff)[0]
 
 
 def staff_on_duty(user) -> bool:
     """Whether this person is on duty, from the request's staff list when they are on it."""
-    for member in staff_list():
-        if member.pk == user.pk:
-            profile = getattr(member, "staff_profile", None)
-            return bool(profile and profile.on_duty)
+    staff, on_duty = kept("staff_users", _read_staff)
+    if any(member.pk == user.pk for member in staff):
+        return user.pk in on_duty
     return StaffProfile.objects.filter(user=user, on_duty=True).exists()
 
 

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.prepared import PreparedRead
+
 
 class Role(TextChoices):
     AGENT = "agent", _("Agent")
@@ -47,12 +49,16 @@ def ensure_role_groups(**kwargs) -> None:
         group.permissions.set(perms)
 
 
+# Read on every page: its SQL written once (backoffice.prepared).
+_ROLE_NAMES = PreparedRead(lambda user_id: Group.objects.filter(user__id=user_id).values_list("name"), arity=1)
+
+
 def user_roles(user) -> set[str]:
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         return set()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
+        cached = {name for (name,) in _ROLE_NAMES.rows(user.pk)}
         if user.is_superuser:
             cached |= {Role.STORE_ADMIN, Role.SUPERVISOR}
         user._role_names = cached
