@@ -1,11 +1,11 @@
 """Small reads of a fixed shape that every page makes, written to SQL by the ORM once and run with each page's values.
 
-A person's roles, their unread notices and the timed-work notes are read on every page (and the notices on every
-nav-count poll). Building and compiling such a queryset cost the ORM more Python than the database took to answer it.
-Their SQL depends only on the database, not on the request: the ORM writes it once per database connection, with
-markers in place of the values, and each read runs it with its own values in the markers' places (as parameters:
-nothing is ever put into the SQL text). Rows come back as the ORM's `values_list` would give them (the database's
-converters applied: SQLite's datetimes become aware ones, as everywhere else).
+A person's roles, their unread notices, the staff list and the timed-work notes are read on every page (the notices
+on every nav-count poll too). Building and compiling such a queryset cost the ORM more Python than the database took
+to answer it. Their SQL depends only on the database, not on the request: the ORM writes it once per database
+connection, with markers in place of the values, and each read runs it with its own values in the markers' places (as
+parameters: nothing is ever put into the SQL text). Rows come back as the ORM's `values_list` would give them (the
+database's converters applied: SQLite's datetimes become aware ones, as everywhere else).
 """
 
 import threading

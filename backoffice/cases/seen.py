@@ -1,7 +1,7 @@
 """Unread cases: a case of mine whose customer wrote after the newest entry my case page showed me.
 
 The mark (`CaseSeen`) is written when the person opens the case page and when its live poll brings new entries, never
-on an idle poll. Queues read it per row (two indexed sub-selects in the page's own query, no query of their own) and
+on an idle poll. Queues read it per row (three indexed sub-selects in the page's own query, no query of their own) and
 the queue's live poll counts a person's unread cases for the tab title.
 """
 
