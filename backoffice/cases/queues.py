@@ -22,6 +22,7 @@ from backoffice.models import (
     Status,
     StoreSettings,
 )
+from backoffice.prepared import TEXT, PreparedRead
 from backoffice.staff.roles import is_supervisor
 
 QUEUES = {
@@ -91,16 +92,10 @@ def queue_counts(*, user, desk: str, store: StoreSettings | None = None) -> dict
     return Case.objects.filter(desk=desk, status__in=OPEN_STATUSES).aggregate(**aggregates)
 
 
-def search_cases(qs: QuerySet, term: str) -> QuerySet:
-    """Order number (or its beginning), tracking number, case number (any case), customer nickname (contains), name
-    or phone. Each branch is resolved on its own index (an OR across columns of three tables can use none) and the
-    cases are kept by the union of the ids found."""
-    term = term.strip()
-    if not term:
-        return qs
+def _search_branches(term: str, term_upper: str) -> QuerySet:
     customers = Customer.objects.filter(Q(nickname__icontains=term) | Q(name=term) | Q(phone=term)).values("pk")
-    found = (
-        Case.objects.filter(number=term.upper())
+    return (
+        Case.objects.filter(number=term_upper)
         .values("pk")
         .union(
             Case.objects.filter(order__number__startswith=term).values("pk"),
@@ -109,9 +104,21 @@ def search_cases(qs: QuerySet, term: str) -> QuerySet:
             all=True,
         )
     )
-    # Compiled once here: the page's COUNT and its rows run the same subquery, and compiling its four branches took
-    # more Python than the database took to run it.
-    sql, params = found.query.get_compiler(using=found.db).as_sql()
+
+
+# The same union whatever is searched: written once (backoffice.prepared), and run by the page's COUNT and its rows.
+# Building and compiling its branches took more Python than the database took to run them.
+_SEARCH = PreparedRead(_search_branches, values=(TEXT, TEXT))
+
+
+def search_cases(qs: QuerySet, term: str) -> QuerySet:
+    """Order number (or its beginning), tracking number, case number (any case), customer nickname (contains), name
+    or phone. Each branch is resolved on its own index (an OR across columns of three tables can use none) and the
+    cases are kept by the union of the ids found."""
+    term = term.strip()
+    if not term:
+        return qs
+    sql, params = _SEARCH.sql(term, term.upper(), using=qs.db)
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - the ORM's own SQL, its values as parameters
 
 

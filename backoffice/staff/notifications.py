@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backoffice.cases import services as casework
 from backoffice.models import Case, EventType, Notification
-from backoffice.prepared import PreparedRead
+from backoffice.prepared import ID, PreparedRead
 from backoffice.staff.roles import Role
 
 # How many unread notices a page lists (the newest).
@@ -52,7 +52,7 @@ _UNREAD = PreparedRead(
     lambda user_id: Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).values_list(
         "pk", "kind", "body", "created_at", "case__number", "case__platform_status"
     )[: UNREAD_SHOWN + 1],
-    arity=1,
+    values=(ID,),
 )
 
 

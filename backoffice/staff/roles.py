@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.prepared import PreparedRead
+from backoffice.prepared import ID, PreparedRead
 
 
 class Role(TextChoices):
@@ -50,7 +50,7 @@ def ensure_role_groups(**kwargs) -> None:
 
 
 # Read on every page: its SQL written once (backoffice.prepared).
-_ROLE_NAMES = PreparedRead(lambda user_id: Group.objects.filter(user__id=user_id).values_list("name"), arity=1)
+_ROLE_NAMES = PreparedRead(lambda user_id: Group.objects.filter(user__id=user_id).values_list("name"), values=(ID,))
 
 
 def user_roles(user) -> set[str]:

@@ -4,18 +4,19 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone
 
 from backoffice import sweeps
 from backoffice.cases.forms import staff_list, staff_on_duty
-from backoffice.models import Notification, StaffProfile
-from backoffice.prepared import PreparedRead
+from backoffice.models import Customer, Notification, StaffProfile
+from backoffice.prepared import ID, TEXT, PreparedRead
 from backoffice.staff import notifications
 from backoffice.staff.roles import Role, staff_choice_label, user_roles
 from backoffice.store.cache import store_settings_scope
-from tests.factories import AgentFactory, CaseFactory, SupervisorFactory, UserFactory
+from tests.factories import AgentFactory, CaseFactory, CustomerFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def compilations(monkeypatch):
 
 def test_a_read_is_compiled_once_and_gives_each_callers_rows(compilations):
     agent, supervisor = AgentFactory(), SupervisorFactory()
-    read = PreparedRead(_names, arity=1)
+    read = PreparedRead(_names, values=(ID,))
 
     assert read.rows(agent.pk) == list(_names(agent.pk))
     compilations.clear()
@@ -49,7 +50,7 @@ def test_a_read_is_compiled_once_and_gives_each_callers_rows(compilations):
 
 
 def test_the_values_are_parameters_never_sql_text():
-    read = PreparedRead(_names, arity=1)
+    read = PreparedRead(_names, values=(ID,))
 
     sql, params = read.sql(424242)
 
@@ -58,9 +59,9 @@ def test_the_values_are_parameters_never_sql_text():
 
 def test_the_wrong_number_of_values_or_a_value_the_read_ignores_is_refused():
     with pytest.raises(TypeError):
-        PreparedRead(_names, arity=1).rows()
+        PreparedRead(_names, values=(ID,)).rows()
     with pytest.raises(ValueError, match="every value"):
-        PreparedRead(lambda user_id: Group.objects.values_list("name"), arity=1).rows(1)
+        PreparedRead(lambda user_id: Group.objects.values_list("name"), values=(ID,)).rows(1)
 
 
 def test_datetimes_come_back_aware_as_from_the_orm(supervisor):
@@ -125,3 +126,15 @@ def test_the_staff_list_names_each_person_and_who_is_on_duty(agent, agent2, supe
     assert labels == ["王小丽 (agent)", "李娜 (agent2)", "张敏 (supervisor)"]
     assert duty == [True, False, False]
     assert customer_only.pk not in {user.pk for user in staff}
+
+
+def test_a_text_is_matched_exactly_or_as_an_escaped_pattern_as_the_orm_would():
+    def build(text):
+        return Customer.objects.filter(Q(name=text) | Q(nickname__startswith=text)).values_list("pk")
+
+    read = PreparedRead(build, values=(TEXT,))
+    exact, pattern = CustomerFactory(name="50%_off"), CustomerFactory(nickname="50%_off and more")
+    CustomerFactory(nickname="500 off"), CustomerFactory(name="50")
+
+    assert sorted(pk for (pk,) in read.rows("50%_off")) == sorted([exact.pk, pattern.pk])
+    assert read.sql("50%_off")[1] == list(build("50%_off").query.sql_with_params()[1])

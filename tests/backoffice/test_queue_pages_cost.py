@@ -209,12 +209,12 @@ def test_search_finds_a_case_by_each_branch_alone(agent_client, branch):
     assert _numbers(page) == [target.number]
 
 
-def test_search_is_compiled_once_for_the_count_and_the_rows(agent_client, monkeypatch):
-    """The page's COUNT and its rows run the same search subquery; its branches are compiled once, not per statement."""
+def test_search_is_compiled_once_not_per_page_or_statement(agent_client, monkeypatch):
+    """The page's COUNT and its rows run the same search subquery; its branches are compiled once per connection,
+    not per page or statement, and each page runs them with its own term."""
     from django.db.models.sql.compiler import SQLCompiler
 
-    order = OrderFactory(number="261130-112233445566")
-    CaseFactory(order=order)
+    first, second = (CaseFactory(order=OrderFactory(number=number)) for number in ("261130-112233", "261130-445566"))
     compiled = []
     original = SQLCompiler.get_combinator_sql
 
@@ -223,12 +223,33 @@ def test_search_is_compiled_once_for_the_count_and_the_rows(agent_client, monkey
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SQLCompiler, "get_combinator_sql", counting)
+    url = reverse("aftersales:queue", args=["unassigned"])
+    assert _numbers(agent_client.get(url, {"q": first.order.number}).text) == [first.number]
+    assert compiled in ([], ["union"])  # once, unless an earlier page on this connection did
     with CaptureQueriesContext(connection) as captured:
-        page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": order.number}).text
+        page = agent_client.get(url, {"q": second.order.number}).text
 
-    assert _numbers(page) == [Case.objects.get(order=order).number]
-    assert compiled == ["union"]
+    assert _numbers(page) == [second.number]
+    assert compiled in ([], ["union"])
     assert sum("UNION ALL" in query["sql"] for query in captured.captured_queries) == 2  # COUNT and rows
+
+
+@pytest.mark.parametrize(
+    "term, found",
+    [("a_b", ["a_b"]), ("a%b", ["a%b"]), ("_", ["a_b"]), ("%", ["a%b"]), ("261201-0", ["prefix"]), ("261201_", [])],
+)
+def test_search_takes_the_term_literally_not_as_a_pattern(agent_client, term, found):
+    """Wildcards typed in the search box are letters like any other: "_" is not "any one character"."""
+    cases = {
+        "a_b": CaseFactory(customer=CustomerFactory(nickname="a_b")),
+        "a%b": CaseFactory(customer=CustomerFactory(nickname="a%b")),
+        "axb": CaseFactory(customer=CustomerFactory(nickname="axb")),
+        "prefix": CaseFactory(order=OrderFactory(number="261201-000001")),
+    }
+
+    page = agent_client.get(reverse("aftersales:queue", args=["unassigned"]), {"q": term}).text
+
+    assert sorted(_numbers(page)) == sorted(cases[name].number for name in found)
 
 
 @pytest.mark.parametrize("queue", ["mine", "unassigned", "overdue", "waiting", "all"])

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from backoffice import drawn
 from backoffice.cases import services as casework
+from backoffice.desk import forms as desk_forms
 from backoffice.errors import DomainError
 from backoffice.models import Case, CaseEvent, EventType, Status
-from backoffice.desk import forms as desk_forms
 from tests.factories import AgentFactory, CaseFactory, SupervisorFactory
 
 BULK = reverse("supervisor:bulk_assign")
