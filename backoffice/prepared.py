@@ -33,7 +33,7 @@ class PreparedRead:
             TEXT_MARKERS
         ):
             raise ValueError("too many values")
-        self.build, self.kinds = build, values
+        self.build = build
         ids, texts = iter(ID_MARKERS), iter(TEXT_MARKERS)
         self.markers = tuple(next(ids) if kind == ID else next(texts) for kind in values)
         # Per thread: a compiler belongs to its thread's connection (each thread has its own, as Django's do).
@@ -67,7 +67,10 @@ class PreparedRead:
 
     def sql(self, *values, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list]:
         """The read's SQL and its parameters for these values."""
-        connection, _compiler, sql, params, places, _converters = self._prepare(using)
+        return self._bind(self._prepare(using), values)
+
+    def _bind(self, prepared, values) -> tuple[str, list]:
+        connection, _compiler, sql, params, places, _converters = prepared
         if len(values) != len(self.markers):
             raise TypeError(f"{len(self.markers)} value(s) expected, {len(values)} given")
         bound = []
@@ -83,8 +86,9 @@ class PreparedRead:
         return sql, bound
 
     def rows(self, *values, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-        sql, params = self.sql(*values, using=using)
-        connection, compiler, *_rest, converters = self._prepare(using)
+        prepared = self._prepare(using)
+        sql, params = self._bind(prepared, values)
+        connection, compiler, *_rest, converters = prepared
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

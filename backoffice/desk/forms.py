@@ -30,7 +30,5 @@ class DeskBulkAssignForm(BulkAssignForm):
 
     def __init__(self, *args, desk: str, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = desk_only_staff(desk)
-        if staff is not None:
-            field = self.fields["assignee"]
-            field.choices = [("", field.empty_label)] + [(user.pk, field.label_from_instance(user)) for user in staff]
+        field = self.fields["assignee"]
+        field.choices = [("", field.empty_label), *assignable_staff(desk)]
