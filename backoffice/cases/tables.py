@@ -78,6 +78,10 @@ class QueuePaginator(Paginator):
             bottom = (int(number) - 1) * self.per_page
         except (TypeError, ValueError):
             return super().page(number)
+        if qs is not None and bottom == 0 and not self.count:
+            # Nothing found: a page of no rows. Django would still build and compile the rows' whole query (its joins
+            # and read marks) to find its slice empty, and the pager's "{% if page %}" would do it again.
+            return self._get_page(self._rows([]), 1, self)
         if qs is None or bottom < IDS_FIRST_FROM_ROW:
             return super().page(number)
         # The page's ids in a narrow query (no joins: in the queue's index order), then only these rows joined. The
@@ -89,7 +93,11 @@ class QueuePaginator(Paginator):
         self.__dict__["count"] = qs.order_by().values("pk").count()
         number = self.validate_number(number)
         records = qs.order_by().in_bulk(ids)
+        return self._get_page(self._rows([records[pk] for pk in ids if pk in records]), number, self)
+
+    def _rows(self, records: list) -> BoundRows:
+        """A page's rows from records already read (the table's own rows, as django-tables2 makes them)."""
         table = self.object_list.table
-        rows = TableListData([records[pk] for pk in ids if pk in records])
+        rows = TableListData(records)
         rows.set_table(table)
-        return self._get_page(BoundRows(data=rows, table=table), number, self)
+        return BoundRows(data=rows, table=table)

@@ -138,8 +138,9 @@ class DeskTable(tables.Table):
             tuple(self.columns.names()),
             tuple(self.order_by or ()),
             key_part(request.GET),
-            page.number if page else None,
-            self.paginator.num_pages if page else None,
+            # "is not None": a page's truth is its length, which would read its rows (even when nothing was found).
+            page.number if page is not None else None,
+            self.paginator.num_pages if page is not None else None,
         )
         shell = drawn(key, lambda: self.as_html(request))
         return mark_safe(shell.replace(ROWS_STAND_IN, self.rows_html(), 1))  # noqa: S308 - rows escape their values
