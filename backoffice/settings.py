@@ -167,7 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username or address before any password is checked.
     "backoffice.staff.lockout.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in person with SQL written once (sessions made with the plain
+    # ModelBackend end: their holders sign in again once).
+    "backoffice.staff.backends.StaffBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -212,6 +214,8 @@ if WHITENOISE_USE_FINDERS:
 
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Django's database sessions, read with SQL written once (backoffice/staff/sessions.py).
+SESSION_ENGINE = "backoffice.staff.sessions"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
