@@ -39,6 +39,25 @@ class _Filters(dict):
         return copies
 
 
+class _FormFields(dict):
+    """A filter form class's fields. Django deep-copies them for every form it makes, choices included (lists of
+    translated labels, copied item by item). A form changes its fields' attributes and their widgets' (drawn_fields
+    sets a widget's choices), never a list of choices in place: each form gets its own copy of each field, as Django
+    makes it, with a copy of the list of choices instead of a deep one."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, field in self.items():
+            if type(field).__deepcopy__ is forms.ChoiceField.__deepcopy__:
+                # ChoiceField's own copy, but for the choices: Field's (the field, its widget, messages, validators).
+                copied = forms.Field.__deepcopy__(field, memo)
+                copied._choices = copy.copy(field._choices)
+            else:
+                copied = copy.deepcopy(field, memo)
+            copies[name] = copied
+        return copies
+
+
 class DeskFilter(django_filters.FilterSet):
     search_placeholder = _("Order no., tracking no., customer, case no.")
 
@@ -68,6 +87,7 @@ class DeskFilter(django_filters.FilterSet):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _FormFields(form_class.base_fields)
             type(self)._form_class = form_class
         return form_class
 

@@ -41,3 +41,28 @@ def test_the_form_shows_each_requests_values():
 
     assert one.form["kind"].value() == "refund" and two.form["kind"].value() == "return"
     assert type(one.form) is type(two.form)
+
+
+def test_each_form_has_its_own_fields_and_widgets_with_the_classes_choices():
+    one = CaseFilter(QueryDict(), queryset=Case.objects.all()).form
+    two = CaseFilter(QueryDict(), queryset=Case.objects.all()).form
+    base = type(one).base_fields
+
+    assert list(one.fields) == list(base)
+    for name in base:
+        assert one.fields[name] is not two.fields[name] is not base[name]
+        assert one.fields[name].widget is not two.fields[name].widget
+        assert one.fields[name].widget.attrs is not two.fields[name].widget.attrs
+    for name in ("kind", "status"):
+        assert list(one.fields[name].choices) == list(base[name].choices)
+
+    one.fields["kind"].widget.choices = [("only", "only")]
+    one.fields["kind"].choices = [("changed", "changed")]
+    one.fields["kind"].widget.attrs["data-x"] = "1"
+
+    three = CaseFilter(QueryDict(), queryset=Case.objects.all()).form
+    assert list(three.fields["kind"].choices) == list(base["kind"].choices) == list(two.fields["kind"].choices)
+    assert ("changed", "changed") not in three.fields["kind"].choices
+    assert "data-x" not in three.fields["kind"].widget.attrs
+    # The staff list is read again for each form (Django's own copy of a model choice field).
+    assert three.fields["assignee"].queryset is not base["assignee"].queryset
