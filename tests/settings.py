@@ -23,6 +23,9 @@ from backoffice.settings import *  # noqa: E402,F403
 if XDIST_WORKER:
     CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER  # noqa: F405
 
+# Every read whose SQL is kept per shape (backoffice.prepared.kept_rows) is compared with the ORM's own SQL for it.
+CHECK_KEPT_SQL = True
+
 # The live server of the browser tests speaks plain HTTP.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -24,6 +25,7 @@ from backoffice.cases.queues import with_platform_first
 from backoffice.desk.cells import ChoiceLabels, escaped, format_html, format_html_join
 from backoffice.drawn import drawn, key_part
 from backoffice.models import Case, Status
+from backoffice.prepared import kept_rows
 from backoffice.supervisor.tables import bulk_select_column
 from backoffice.templatetags.backoffice import staff_name
 
@@ -104,8 +106,15 @@ class DeskTable(tables.Table):
     def local_time(self, value, format: str = "%Y-%m-%d %H:%M") -> str:
         return value.astimezone(self.time_zone).strftime(format)
 
+    # What the page's query follows from besides its WHERE values (backoffice.prepared.kept_rows); set by the view.
+    rows_shape: tuple | None = None
+
     @cached_property
     def _records(self) -> list:
+        data = getattr(getattr(getattr(self, "page", None), "object_list", None), "data", None)
+        if self.rows_shape is not None and isinstance(data, QuerySet):
+            # Its SQL written once per shape: compiling its joins and read marks cost more Python than the rows.
+            return kept_rows(data, shape=self.rows_shape)
         return [row.record for row in self.paginated_rows]
 
     def records(self) -> list:
