@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 
 from backoffice.store.businesshours import Calendar
 
@@ -25,3 +26,17 @@ def make_weekday_calendar():
 def weekday_calendar(make_weekday_calendar) -> Calendar:
     """Open Monday to Friday 09:00–18:00, closed at weekends; no holidays."""
     return make_weekday_calendar()
+
+
+@pytest.fixture
+def compiled(monkeypatch) -> list:
+    """The queries the ORM compiles to SQL from here on (the query of each SQLCompiler.as_sql call, in order)."""
+    queries = []
+    original = SQLCompiler.as_sql
+
+    def recording(self, *args, **kwargs):
+        queries.append(self.query)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    return queries
