@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from backoffice.demo import seed_store
 from backoffice.models import CaseKind
@@ -37,3 +38,24 @@ def test_bench_command_prints_the_sweeps(clock):
     text = out.getvalue()
     assert "first sweep" in text and "5 minutes later" in text and "incremental" in text
     assert "400 orders" in text
+
+
+def test_bench_reset_removes_the_detectors_cases_and_keeps_those_people_worked_on(clock, monkeypatch):
+    """A bench database seeded with the demo holds logistics cases agents worked (a courier contacted, a notice sent):
+    the reset leaves those and their rows, and removes the rest with their problems and timeline."""
+    seed_store(now=NOW, orders=150)
+    seed_exceptions(now=NOW)
+    worked = set(CourierContact.objects.values_list("case_id", flat=True))
+    assert worked and logistics_cases().exclude(pk__in=worked).exists()
+    monkeypatch.setitem(connection.settings_dict, "NAME", "scratch_bench")
+    out = io.StringIO()
+
+    call_command("bench_logistics", orders=150, reset=True, stdout=out)
+
+    assert "earlier detected cases removed" in out.getvalue()
+    connection.check_constraints()  # nothing left pointing at a removed case
+    assert worked <= set(logistics_cases().values_list("pk", flat=True))
+    # The removed cases' parcels are found again: the first sweep opens cases anew.
+    first = next(line for line in out.getvalue().splitlines() if line.startswith("first sweep"))
+    opened = int(first.split()[-2].replace(",", ""))
+    assert opened > 0

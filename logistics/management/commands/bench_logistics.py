@@ -86,7 +86,14 @@ class Command(BaseCommand):
             raise CommandError(f"--reset deletes cases; it only runs on a database whose name says bench (not {name}).")
         with transaction.atomic():
             cases = Case.objects.filter(desk=Desk.LOGISTICS, source__in=["detector", "stock"])
-            Problem.objects.all()._raw_delete(Problem.objects.db)
+            # Cases people worked on stay (a notice sent, a courier contacted, a survey …: the demo's, when the bench
+            # database was seeded with it); those rows are not the detector's to delete. Only the cases nothing else
+            # refers to go, with their problems and timeline.
+            for relation in Case._meta.related_objects:
+                if relation.related_model not in (Problem, CaseEvent):
+                    referred = relation.related_model._base_manager.values(relation.field.attname)
+                    cases = cases.exclude(pk__in=referred)
+            Problem.objects.filter(case__in=cases)._raw_delete(Problem.objects.db)
             # The timeline is append-only for the app; a scratch benchmark database may drop its own rows.
             with audit_guard.lifted(reason="bench_logistics --reset on a bench database"):
                 CaseEvent.objects.filter(case__in=cases)._raw_delete(CaseEvent.objects.db)
