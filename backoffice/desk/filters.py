@@ -51,7 +51,11 @@ class _FormFields(dict):
             if type(field).__deepcopy__ is forms.ChoiceField.__deepcopy__:
                 # ChoiceField's own copy, but for the choices: Field's (the field, its widget, messages, validators).
                 copied = forms.Field.__deepcopy__(field, memo)
-                copied._choices = copy.copy(field._choices)
+                choices = copy.copy(field._choices)
+                if getattr(choices, "field", None) is field:
+                    # django-filter's choices name their field (its empty and null labels): the copy's own.
+                    choices.field = copied
+                copied._choices = choices
             else:
                 copied = copy.deepcopy(field, memo)
             copies[name] = copied

@@ -66,3 +66,15 @@ def test_each_form_has_its_own_fields_and_widgets_with_the_classes_choices():
     assert "data-x" not in three.fields["kind"].widget.attrs
     # The staff list is read again for each form (Django's own copy of a model choice field).
     assert three.fields["assignee"].queryset is not base["assignee"].queryset
+
+
+def test_a_forms_choices_follow_its_own_fields_labels():
+    form = CaseFilter(QueryDict(), queryset=Case.objects.all()).form
+    status = form.fields["status"]
+    status.empty_label = "any status"
+
+    assert list(status.choices)[0] == ("", "any status")
+    assert list(type(form).base_fields["status"].choices)[0] != ("", "any status")
+    assert (
+        list(CaseFilter(QueryDict(), queryset=Case.objects.all()).form.fields["status"].choices)[0][1] != "any status"
+    )
