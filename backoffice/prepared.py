@@ -158,8 +158,8 @@ def kept_rows(queryset: QuerySet, shape: tuple) -> list:
     `shape` must name everything the read's SELECT, FROM and ORDER BY follow from (for a queue page: the desk, the
     queue, the person and the request's filters, search, sort and page): a value there is kept from the first read of
     the shape. The values in its WHERE clause may change from one read to the next (the time now): that clause is
-    compiled for each read, and the kept SQL is used only when it is the same clause. With settings.CHECK_KEPT_SQL (the test suite) each kept read is compared with the SQL
-    the ORM writes for it.
+    compiled for each read, and the kept SQL is used only when it is the same clause. With settings.CHECK_KEPT_SQL
+    (the test suite) each kept read is compared with the SQL the ORM writes for it.
     """
     query = queryset.query
     connection = connections[queryset.db]

@@ -111,7 +111,8 @@ class DeskTable(tables.Table):
 
     @cached_property
     def _records(self) -> list:
-        data = getattr(getattr(getattr(self, "page", None), "object_list", None), "data", None)
+        page = getattr(self, "page", None)  # a table drawn without pagination has none
+        data = page.object_list.data if page is not None else None
         if self.rows_shape is not None and isinstance(data, QuerySet):
             # Its SQL written once per shape: compiling its joins and read marks cost more Python than the rows.
             return kept_rows(data, shape=self.rows_shape)

@@ -52,8 +52,8 @@ def queue_table(request: HttpRequest, queue: str, *, desk: DeskDeclaration) -> t
     supervisor = desk.supervised_by(request.user)
     rows = seen.with_read_marks(case_filter.qs, request.user)
     table = desk.table(rows, desk=desk, viewer=request.user, exclude=() if supervisor else ("select",))
-    # The rows' SQL follows from the desk, the queue, the person (the read marks) and the filters, sort and page asked
-    # for; the time now and a search's term are values in its WHERE clause.
+    # The rows' SQL follows from the desk, the queue, the person (the read marks) and the query string (filters,
+    # search, sort, page); the time now is a value in its WHERE clause, compiled for each request.
     table.rows_shape = (desk.name, queue, request.user.pk, tuple(sorted((k, tuple(v)) for k, v in request.GET.lists())))
     RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": QueuePaginator}).configure(table)
     context = {
