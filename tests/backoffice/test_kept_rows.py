@@ -19,18 +19,6 @@ def _numbers(html: str) -> list[str]:
     return re.findall(r'data-href="/aftersales/case/([^/]+)/"', html)
 
 
-@pytest.fixture
-def rows_compiled(compiled, settings):
-    """The queue rows' queries compiled (the case rows with their joins; not a COUNT's ids). The suite's comparison
-    of each kept read with the ORM's SQL is off here: it compiles the rows' query again."""
-    settings.CHECK_KEPT_SQL = False
-
-    def rows() -> list:
-        return [query for query in compiled if query.model is Case and query.select_related]
-
-    return rows
-
-
 @pytest.fixture(autouse=True)
 def forget_kept(monkeypatch):
     monkeypatch.setattr(prepared._kept, "reads", prepared.OrderedDict(), raising=False)
