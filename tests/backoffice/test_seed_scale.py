@@ -111,3 +111,38 @@ def test_ship_by_pauses_for_holidays_when_the_store_says_so():
         assert order.ship_by == compute_ship_by(
             paid_at=order.paid_at, products=products, store=store, calendar=calendar
         )
+
+
+class RecordingCursor:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def execute(self, sql):
+        self.statements.append(sql)
+
+
+def test_on_postgresql_the_tables_are_analyzed_each_time_they_have_doubled():
+    """Without autovacuum the foreign-key checks kept a plan from when the orders were few: a scan per row."""
+    from backoffice.management.commands.seed_scale import Writer
+
+    writer, cursor = Writer(), RecordingCursor()
+    writer.copy = True  # as on PostgreSQL
+    analyzed = []
+    for rows in (301, 601, 901, 1201, 1801, 1802):
+        before = len(cursor.statements)
+        writer.analyze_when_grown(cursor, rows)
+        if len(cursor.statements) > before:
+            analyzed.append(rows)
+
+    assert analyzed == [301, 901, 1802]
+    assert all(sql.startswith("ANALYZE ") and "backoffice_order" in sql for sql in cursor.statements)
+
+
+def test_elsewhere_nothing_is_analyzed_between_batches():
+    from backoffice.management.commands.seed_scale import Writer
+
+    writer, cursor = Writer(), RecordingCursor()
+    writer.copy = False  # SQLite: inserts, no deferred checks of that kind
+    writer.analyze_when_grown(cursor, 10_000)
+
+    assert cursor.statements == []
