@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
-from backoffice.models import Case, CaseKind, Coupon, Order, Reason, Status
+from backoffice.models import Case, CaseKind, Coupon, Order, Reason, ResponseWait, Status
 from backoffice.supervisor import reports
 from backoffice.supervisor.reports import Period, last_week, percentile
 from tests.factories import (
+    CaseFactory,
     CourierFactory,
     MessageTemplateFactory,
     ProductFactory,
@@ -175,13 +176,17 @@ def test_reasons_by_courier_and_cases_of_unshipped_orders(make_case, now):
     make_case(at=day, reason="logistics", order=_order_of([product], zto))
     make_case(at=day, reason="size", order=_order_of([product], yunda))
     make_case(at=day, reason="logistics", order=_order_of([product]))  # not shipped
+    make_case(at=day, reason="size", order=None)  # no order at all
+    make_case(at=shanghai(2026, 11, 10), reason="size", order=_order_of([product], zto))  # the week before
+    make_case(at=shanghai(2026, 11, 10), reason="size", order=None)
 
     result = reports.reasons_by_courier(LAST_WEEK)
 
     rows = {row.label: row for row in result.rows}
     assert rows["中通快递"].by_reason == {"logistics": 2}
+    assert rows["中通快递"].previous_total == 1
     assert rows["韵达快递"].by_reason == {"size": 1}
-    assert result.without == 1 and result.total == 3
+    assert result.without == 2 and result.total == 3
 
 
 # --- R1 ---------------------------------------------------------------------------------------------------------
@@ -208,6 +213,39 @@ def test_response_rate_per_agent_and_day(agent, agent2, reply, now):
     assert second.total.rate == 0.0
     assert (result.store.cells[0].total, result.store.cells[0].met) == (5, 3)
     assert result.store.total.rate == pytest.approx(100 * 4 / 6)
+
+
+def test_a_wait_counts_for_who_answered_it_and_a_miss_for_the_cases_assignee(agent, agent2, now):
+    monday = shanghai(2026, 11, 16, 10)
+
+    def wait(case, *, answered_by=None, due_in=3, window=True, ended=False):
+        due = monday + dt.timedelta(minutes=due_in)
+        ResponseWait.objects.create(
+            case=case,
+            started_at=monday,
+            due_at=due,
+            window_due_at=due if window else None,  # None: it started outside the platform's window
+            answered_at=monday + dt.timedelta(minutes=1) if answered_by else None,
+            answered_by=answered_by,
+            ended_at=monday + dt.timedelta(minutes=5) if ended else None,
+        )
+
+    mine = CaseFactory(assignee=agent, created_at=monday, updated_at=monday)
+    wait(mine, answered_by=agent2)  # a colleague answered in time: theirs
+    wait(mine, ended=True)  # resolved in silence: the assignee's miss
+    wait(CaseFactory(assignee=agent, created_at=monday), window=False)  # past due, unanswered, outside the window
+    wait(CaseFactory(assignee=None, created_at=monday))  # nobody's case, nobody answered
+    wait(CaseFactory(assignee=agent, created_at=monday), due_in=60 * 24 * 30)  # still within its deadline: nowhere
+
+    result = reports.response_rates(LAST_WEEK)
+
+    rows = {row.user_id: row for row in result.agents}
+    assert (rows[agent2.pk].total.total, rows[agent2.pk].total.met) == (1, 1)
+    assert (rows[agent.pk].total.total, rows[agent.pk].total.met) == (2, 0)
+    assert rows[None].label == "未分配" and (rows[None].total.total, rows[None].total.met) == (1, 0)
+    assert (result.store.total.total, result.store.total.met) == (4, 1)
+    assert (result.window.total.total, result.window.total.met) == (3, 1)
+    assert result.window.cells[0].total == 3
 
 
 # --- L1 ---------------------------------------------------------------------------------------------------------

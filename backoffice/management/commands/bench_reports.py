@@ -37,6 +37,7 @@ from backoffice.supervisor.reports import Period
 BENCH_SOURCE = "bench"  # bench_aftersales' cases
 REPLY_MARK = "bench-reply"
 BATCH = 5000
+MISSED = 0.05  # customer waits nobody answered
 DECIDED_KINDS = (CaseKind.REFUND, CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REVIEW)
 
 
@@ -127,8 +128,9 @@ class Command(BaseCommand):
         self.stdout.write("-" * 71)
         slow = []
         for label, median, worst, queries in rows:
-            # The weekly review (last week, 4 weeks) and the pages must answer in time; a whole year is informative.
-            counted = "365 days" not in label and not label.startswith("CSV")
+            # Every report over every period, a whole year included, and the pages must answer in time; the CSV
+            # export streams a week of the audit log to a file and is informative.
+            counted = not label.startswith("CSV")
             flag = ("  SLOW" if counted else "  (info)") if median > limit_ms else ""
             self.stdout.write(f"{label:<40} {median:>10.1f} {worst:>10.1f} {queries:>8}{flag}")
             if median > limit_ms and counted:
@@ -201,8 +203,8 @@ class Command(BaseCommand):
         return len(batch)
 
     def ensure_replies(self, per_case: int):
-        """Agents' replies (R1) on the bench cases: `per_case` each, four in five within the 3 minutes, each the answer
-        to a customer's wait."""
+        """Customer waits (R1) on the bench cases, `per_case` each: one in twenty nobody answered, the others answered
+        by an agent's reply, four in five within the 3 minutes."""
         agents = list(get_user_model().objects.filter(groups__name="agent").values_list("pk", flat=True))
         if not agents:
             return
@@ -224,6 +226,12 @@ class Command(BaseCommand):
                 actor = assignee or rng.choice(agents)
                 started = at - dt.timedelta(seconds=waited)
                 due = started + dt.timedelta(minutes=3)
+                if rng.random() < MISSED:
+                    # Nobody answered: the case was resolved in silence (a miss, counted for its assignee).
+                    waits.append(
+                        ResponseWait(case_id=pk, started_at=started, due_at=due, window_due_at=due, ended_at=at)
+                    )
+                    continue
                 waits.append(
                     ResponseWait(
                         case_id=pk,
