@@ -64,3 +64,15 @@ def test_the_growth_adds_closed_history_only(agent):
     opened = re.search(r"open cases (\d+) → (\d+): the cases added are closed history only", growth)
     assert opened and opened.group(1) == opened.group(2)
     assert Case.objects.filter(source="bench").exclude(status__in=OPEN_STATUSES).count() >= 50
+
+
+def test_the_growth_search_finds_the_same_cases_over_more_history(agent):
+    OrderFactory.create_batch(5)
+    AgentFactory()
+    out = io.StringIO()
+
+    call_command("bench_aftersales", cases=80, growth_from=30, repeat=1, stdout=out)
+
+    growth = out.getvalue().split("Growth")[1]
+    found = re.search(r"the order searched has (\d+) → (\d+) cases: the history is other orders'", growth)
+    assert found and int(found.group(1)) > 0 and found.group(1) == found.group(2)
