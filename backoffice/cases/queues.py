@@ -63,10 +63,21 @@ def queue_filter(queue: str, *, user, now: dt.datetime, due_soon: dt.timedelta |
 def with_platform_first(qs: QuerySet) -> QuerySet:
     """The queryset in its own order, after the cases the platform intervened in.
 
+    An empty value sorts as the largest on every database, as PostgreSQL sorts it and its indexes hold it: by deadline,
+    the cases without one (resolved, closed) come after the open work, not before it as SQLite would put them.
+
     Tied rows (same status, kind …) get no id tiebreak: it took the "all" queue's own SQL from 211 to 363 ms at
     100,000 cases (no index serves the longer sort). A page and its live poll may list tied cases in another order;
     the poll then draws the rows once more."""
-    return qs.order_by(platform_first(), *qs.query.order_by)
+    return qs.order_by(platform_first(), *map(_empty_as_largest, qs.query.order_by))
+
+
+def _empty_as_largest(item):
+    if not isinstance(item, str):
+        return item
+    if item.startswith("-"):
+        return F(item[1:]).desc(nulls_first=True)
+    return F(item).asc(nulls_last=True)
 
 
 def queue_cases(queue: str, *, user, desk: str) -> QuerySet:
