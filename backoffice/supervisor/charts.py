@@ -135,7 +135,9 @@ def columns(
     top = scale or max([v or 0 for _l, v in points] + [1])
     slot = (width - left - 10) / max(len(points), 1)
     bar_w = max(2, min(22, slot * 0.7))
-    every = max(1, round(len(points) / 14 + 0.49))  # at most ~14 labels under the axis
+    # Every n-th label under the axis, so that the widest ones do not overlap (a year's week ranges need every 5th).
+    widest = max((text_width(label) for label, _v in points), default=0) + 6
+    every = max(1, math.ceil(len(points) * widest / (width - left - 10)))
     cols = []
     for i, (label, value) in enumerate(points):
         h = plot_h * (value or 0) / top
