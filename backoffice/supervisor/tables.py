@@ -51,7 +51,8 @@ def _short(value) -> str:
 
 class AuditTable(tables.Table):
     at = tables.Column(verbose_name=_("Time"), order_by=("at", "id"))
-    actor = tables.Column(verbose_name=_("Person"), orderable=False, default="")
+    # No person: the store's own automation (sweeps, follow-ups, the platform's messages), said so, not left blank.
+    actor = tables.Column(verbose_name=_("Person"), orderable=False, default=_("System"))
     # Read through the pk: a choices field's value would make tables2 call get_type_display() per row.
     type = tables.Column(verbose_name=_("Action"), orderable=False, accessor="pk")
     case = tables.Column(verbose_name=_("Case"), orderable=False, empty_values=())

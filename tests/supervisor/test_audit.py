@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -112,6 +113,14 @@ def test_filter_by_person(supervisor_client, log, agent):
 
 def test_filter_by_the_system(supervisor_client, log):
     assert _numbers(supervisor_client.get(AUDIT, {"actor": "system"})) == {log["auto"].pk}
+
+
+def test_the_systems_entries_name_the_system_as_their_person(supervisor_client, log):
+    response = supervisor_client.get(AUDIT, {"actor": "system"})
+
+    # The second cell of each row is its person.
+    cells = re.findall(r"<tr[^>]*>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>(.*?)</td>", response.text, re.S)
+    assert [cell.strip() for cell in cells] == ["系统"]
 
 
 def test_filter_by_action(supervisor_client, log):
