@@ -40,7 +40,7 @@ lint: $(STAMP)
 # Tools for developers run as on a developer's machine (DEBUG=1): they need no production key.
 messages: export DEBUG = 1
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --ignore=var --ignore=staticfiles --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --no-wrap --ignore=var --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles
 
 # Benchmarks print tables. They fill their own database: var/bench (SQLite) or BENCH_DATABASE_URL (PostgreSQL),

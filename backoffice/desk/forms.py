@@ -4,7 +4,7 @@ from backoffice.cases.access import desk_access
 from backoffice.cases.forms import staff_list, staff_users
 from backoffice.staff.roles import Role, staff_choice_label
 from backoffice.store.cache import kept
-from backoffice.supervisor.forms import BulkAssignForm
+from backoffice.supervisor.forms import BACK_TO_QUEUE, BulkAssignForm
 
 
 def desk_only_staff(desk: str) -> list | None:
@@ -31,4 +31,4 @@ class DeskBulkAssignForm(BulkAssignForm):
     def __init__(self, *args, desk: str, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
-        field.choices = [("", field.empty_label), *assignable_staff(desk)]
+        field.choices = [("", field.empty_label), (BACK_TO_QUEUE, self.back_to_queue_label), *assignable_staff(desk)]

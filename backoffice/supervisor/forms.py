@@ -20,19 +20,35 @@ MAX_REPORT_DAYS = 731
 SYSTEM = "system"
 
 
+BACK_TO_QUEUE = "queue"
+
+
+class AssigneeOrQueueField(StaffChoiceField):
+    """A person to give the cases to, or BACK_TO_QUEUE (cleaned to None). Nothing chosen is an error: the cases
+    going back to the queue is a choice of its own, never what a form sent before anyone chose becomes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["required"] = _(
+            "Choose whom to give the selected cases to, or send them back to the queue."
+        )
+
+    def clean(self, value):
+        if value == BACK_TO_QUEUE:
+            return None
+        return super().clean(value)
+
+
 class BulkAssignForm(forms.Form):
-    """Selected rows of a queue table and the agent to give them to (empty: back to the queue)."""
+    """Selected rows of a queue table and the agent to give them to (or back to the queue)."""
 
     cases = forms.ModelMultipleChoiceField(
         queryset=Case.objects.none(),
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Select at least one case first.")},
     )
-    assignee = StaffChoiceField(
-        label=_("Assign selected to"),
-        required=False,
-        empty_label=_("— nobody (back to the queue)"),
-    )
+    assignee = AssigneeOrQueueField(label=_("Assign selected to"), empty_label=_("— choose —"))
+    back_to_queue_label = _("— nobody (back to the queue)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,6 +27,11 @@ def test_supervisor_bulk_assigns_from_the_queue_and_finds_it_in_the_audit_log(pa
     page.locator(f"input[name=cases][value='{second.pk}']").locator("xpath=..").click()
     expect(page).to_have_url(f"{live_server.url}/aftersales/queue/unassigned/")
     expect(page.locator("[data-selected-count]")).to_have_text("2")
+    # Nobody chosen yet: the browser asks for a choice and nothing is sent (not "back to the queue" by default).
+    submit.click()
+    assert page.locator("#id_bulk_assignee").evaluate("select => select.validity.valueMissing")
+    expect(page).to_have_url(f"{live_server.url}/aftersales/queue/unassigned/")
+    assert not CaseEvent.objects.filter(type=EventType.CASE_ASSIGNED).exists()
     page.select_option("#id_bulk_assignee", label="李娜 (lina)")
     page.once("dialog", lambda dialog: dialog.accept())
     submit.click()

@@ -50,10 +50,31 @@ def test_bulk_reassign_moves_cases_from_one_agent_to_another(supervisor_client, 
 def test_bulk_unassign_returns_cases_to_the_queue(supervisor_client, agent, cases, in_english):
     in_english(supervisor_client)
     casework.assign_cases(cases=cases, assignee=agent, actor=None)
-    response = supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": ""}, follow=True)
+    response = supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": "queue"}, follow=True)
 
     assert Case.objects.filter(assignee__isnull=True).count() == 3
     assert "3 case(s) went back to the queue." in response.text
+
+
+def test_bulk_assign_with_nobody_chosen_changes_nothing_and_says_so(supervisor_client, agent, cases, in_english):
+    in_english(supervisor_client)
+    casework.assign_cases(cases=cases, assignee=agent, actor=None)
+    events = CaseEvent.objects.count()
+
+    response = supervisor_client.post(BULK, {"cases": [c.pk for c in cases], "assignee": ""}, follow=True)
+
+    assert Case.objects.filter(assignee=agent).count() == 3
+    assert CaseEvent.objects.count() == events
+    assert "Choose whom to give the selected cases to, or send them back to the queue." in response.text
+
+
+def test_the_bulk_form_starts_on_a_choice_to_make_and_offers_the_queue_as_one(supervisor_client, agent, cases):
+    page = supervisor_client.get(QUEUE).text
+
+    select = re.search(r'<select name="assignee" id="id_bulk_assignee"[^>]*>', page).group(0)
+    assert "required" in select
+    values = re.findall(r'<option value="([^"]*)"', _options(page))
+    assert values[:2] == ["", "queue"] and str(agent.pk) in values
 
 
 def test_cases_already_with_that_agent_are_not_counted_or_audited_again(supervisor, agent, cases):
@@ -169,7 +190,7 @@ def test_assigning_a_single_call_back_to_an_agent_is_refused(supervisor, agent):
 
 
 def _options(page: str) -> str:
-    return re.search(r'<select name="assignee" id="id_bulk_assignee">(.*?)</select>', page, re.S).group(1)
+    return re.search(r'<select name="assignee" id="id_bulk_assignee"[^>]*>(.*?)</select>', page, re.S).group(1)
 
 
 def test_the_drawn_bulk_assignment_form_is_reused_and_follows_the_staff(supervisor_client, agent, cases, monkeypatch):
