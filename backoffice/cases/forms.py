@@ -108,7 +108,11 @@ class YuanField(forms.CharField):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "id": "reply-body"})
+        label=_("Reply"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "id": "reply-body"}),
+        # Spaces alone pass the browser's check and are stripped here: the message says what is missing.
+        error_messages={"required": _("Write a reply first.")},
     )
     # The quick phrases inserted into the reply (ids, comma-separated), checked again on the server (R3).
     phrases = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
@@ -123,7 +127,12 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Internal note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a note first.")},
+    )
 
 
 class NoteOnlyForm(forms.Form):

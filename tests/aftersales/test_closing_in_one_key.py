@@ -72,8 +72,8 @@ def test_send_and_close_without_htmx_keeps_the_reply_on_the_page_it_draws_again(
 
 def test_an_empty_send_and_close_is_refused(agent_client, order, agent, in_english):
     case = refund_case(order, agent)
-    response = in_english(agent_client).post(action_url(case, "reply_close"), {"body": ""}, **HTMX)
-    assert "This field is required." in response.content.decode()
+    response = in_english(agent_client).post(action_url(case, "reply_close"), {"body": " \n "}, **HTMX)
+    assert "Write a reply first." in response.content.decode()
     assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
 
 
@@ -168,3 +168,14 @@ def test_call_backs_never_close_in_one_step(db):
     case = CaseFactory(callback=True, status=Status.IN_PROGRESS)
     assert case.desk == Desk.CALLBACK
     assert not CALLBACK_DESK.closes_in_one_step(case)
+
+
+@pytest.mark.parametrize(("action", "message"), [("reply", "Write a reply first."), ("note", "Write a note first.")])
+def test_a_reply_or_note_of_spaces_alone_says_what_is_missing(agent_client, order, agent, in_english, action, message):
+    case = refund_case(order, agent, resolved=False)
+    before = types_of(case)
+
+    response = in_english(agent_client).post(action_url(case, action), {"body": "  \n "}, follow=True)
+
+    assert message in response.content.decode()
+    assert types_of(case) == before
