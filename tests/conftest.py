@@ -181,6 +181,27 @@ def pytest_sessionfinish(session):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker):
     if MUTATE_TEST_DB and not os.path.exists(MIGRATED_COPY):
         _sqlite_copy(MUTATE_TEST_DB, MIGRATED_COPY)
+    yield
+    _end_other_sessions(django_db_blocker)
+
+
+def _end_other_sessions(django_db_blocker):
+    """Before the test database is dropped, end every other session still connected to it (PostgreSQL).
+
+    One xdist worker's database kept a session open to the end (idle after the last test's ROLLBACK, not the
+    connection pytest-django closes), and DROP DATABASE then failed with a warning and left the database behind.
+    """
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connections.close_all()

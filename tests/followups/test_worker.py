@@ -37,6 +37,7 @@ def worker():
     app.conf.task_default_queue = queue
     sqlite = connection.vendor == "sqlite"
     task_postrun.connect(_close_worker_connection, weak=False)
+    running = None
     try:
         with start_worker(
             app,
@@ -49,6 +50,11 @@ def worker():
         ) as running:
             yield running
     finally:
+        # The test worker stops by terminating, which leaves a thread pool running: a task it had already taken
+        # would run after the test on a connection nobody closes, and the test database could not be dropped.
+        executor = getattr(getattr(running, "pool", None), "executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
         task_postrun.disconnect(_close_worker_connection)
         app.conf.task_default_queue = saved
 
