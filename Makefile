@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BENCH_ENV) $(PY) manage.py bench_logistics --orders 1000000 --reset
 	$(BENCH_ENV) $(PY) manage.py bench_import
 	$(BENCH_ENV) $(PY) manage.py bench_live
+	$(BENCH_ENV) $(PY) manage.py bench_demo
 
 # Mutation testing of the modules that hold the store's rules and the claims ([tool.mutmut] in pyproject.toml):
 # slow, so not in CI; run it before resolving an issue that touches them. Prints the mutants no test killed.
