@@ -360,8 +360,14 @@ def take_next_case(*, agent, desk: str, kinds: list[str] | None = None, automati
                         break
                 if row is None:
                     # Every candidate is held by someone (a claim under way, or another write to the case): wait for
-                    # them rather than say the queue is empty while a case may still come back unassigned.
-                    row = ordered.select_for_update(of=("self",)).values_list("pk", "status").first()
+                    # the first one's holder, then look again, rather than say the queue is empty while a case may
+                    # still come back unassigned. One row by its key: waiting on the queue's order instead kept a
+                    # lock on each row found taken on the way, and three waiting agents deadlocked on them.
+                    waiting = ordered.values_list("pk", flat=True).first()
+                    if waiting is None:
+                        return None
+                    Case.objects.filter(pk=waiting).select_for_update(of=("self",)).values_list("pk").first()
+                    continue
             else:
                 # Elsewhere (SQLite) writers are serialised anyway: the conditional update below is the guard.
                 row = ordered.values_list("pk", "status").first()
