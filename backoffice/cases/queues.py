@@ -246,18 +246,20 @@ def response_rate(*, since: dt.datetime, agent=None, now: dt.datetime | None = N
     waits = ResponseWait.objects.filter(started_at__gte=since)
     if agent is not None:
         waits = waits.annotate(agent=Coalesce("answered_by", "case__assignee")).filter(agent=agent.pk)
-    return _rates(waits.aggregate(**_rate_counts(now=now)))
+    return _rates(waits.aggregate(**rate_counts(now=now)))
 
 
 def response_rates(*, since: dt.datetime, agent, now: dt.datetime | None = None) -> tuple[dict, dict]:
     """R1 as `response_rate` gives it, for one agent and for the whole store, in one query (the queue's header)."""
     now = now or timezone.now()
     waits = ResponseWait.objects.filter(started_at__gte=since).annotate(agent=Coalesce("answered_by", "case__assignee"))
-    counts = waits.aggregate(**_rate_counts(now=now), **_rate_counts(now=now, only=Q(agent=agent.pk), prefix="mine_"))
+    counts = waits.aggregate(**rate_counts(now=now), **rate_counts(now=now, only=Q(agent=agent.pk), prefix="mine_"))
     return _rates(counts, prefix="mine_"), _rates(counts)
 
 
-def _rate_counts(*, now: dt.datetime, only: Q | None = None, prefix: str = "") -> dict:
+def rate_counts(*, now: dt.datetime, only: Q | None = None, prefix: str = "") -> dict:
+    """R1's four counts as aggregates: waits decided and answered in time, by store hours and in the platform's
+    window (the queue header's rates and the supervisors' report)."""
     decided, met = decided_q("due_at", now=now)
     window_decided, window_met = decided_q("window_due_at", now=now)
     counted = {"total": decided, "in_time": met, "window_total": window_decided, "window_in_time": window_met}

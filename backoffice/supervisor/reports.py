@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.cases.queues import decided_q, decided_waits
+from backoffice.cases.queues import decided_q, decided_waits, rate_counts
 from backoffice.models import (
     OPEN_STATUSES,
     Case,
@@ -640,17 +640,12 @@ def response_rates(
     previous = period.previous()
     bucket_list = buckets(period)
     index = {day: i for i, bucket in enumerate(bucket_list) for day in _days(bucket)}
-    decided, met = decided_q("due_at", now=now)
-    window_decided, window_met = decided_q("window_due_at", now=now)
+    decided = decided_q("due_at", now=now)[0]
+    window_decided = decided_q("window_due_at", now=now)[0]
     # A year of waits is read once for both measures; joining every wait to its case doubled the time (R1 over a
     # year: 0.53 s before, two scans with the join).
     waits = ResponseWait.objects.filter(span_q(period, "started_at")).filter(decided | window_decided)
-    counts = {
-        "total": Count("pk", filter=decided),
-        "met": Count("pk", filter=met),
-        "window_total": Count("pk", filter=window_decided),
-        "window_met": Count("pk", filter=window_met),
-    }
+    counts = rate_counts(now=now)
 
     def counted(waits):
         return waits.annotate(day=local_day("started_at")).values("agent", "day").annotate(**counts).order_by()
@@ -678,9 +673,9 @@ def response_rates(
         if row["total"]:
             if row["agent"] not in agents:
                 agents[row["agent"]] = new_row(row["agent"])
-            place(day, row["total"], row["met"], [agents[row["agent"]], store_row])
+            place(day, row["total"], row["in_time"], [agents[row["agent"]], store_row])
         if row["window_total"]:
-            place(day, row["window_total"], row["window_met"], [window_row])
+            place(day, row["window_total"], row["window_in_time"], [window_row])
     users = get_user_model().objects.in_bulk([pk for pk in agents if pk is not None])
     for actor_id, agent in agents.items():
         agent.label = staff_label(users.get(actor_id)) if actor_id is not None else str(_("Unassigned"))
