@@ -27,11 +27,9 @@ class AssigneeOrQueueField(StaffChoiceField):
     """A person to give the cases to, or BACK_TO_QUEUE (cleaned to None). Nothing chosen is an error: the cases
     going back to the queue is a choice of its own, never what a form sent before anyone chose becomes."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.error_messages["required"] = _(
-            "Choose whom to give the selected cases to, or send them back to the queue."
-        )
+    default_error_messages = {
+        "required": _("Choose whom to give the selected cases to, or send them back to the queue."),
+    }
 
     def clean(self, value):
         if value == BACK_TO_QUEUE:
