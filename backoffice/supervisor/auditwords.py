@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.cases.models import CaseKind, Priority, Reason, Resolution, ShippingPayer, Status
+from backoffice.followups.models import Coupon
 from backoffice.messaging.models import Channel
 from backoffice.store.money import format_fen
 from quality.models import ReviewReason, ReviewStatus
@@ -184,6 +185,9 @@ class AuditWords:
                 return str(CHOICES[key](value).label)
             except ValueError:
                 return str(value)
+        if key == "coupon":
+            # A coupon's state when it changed (issued → used), else the code of the coupon sent.
+            return _choice_label((Coupon.State,), value)
         if key in ("reason", "reasons"):
             values = value if isinstance(value, list) else [value]
             return "、".join(_choice_label(REASONS, item) for item in values)
