@@ -73,7 +73,10 @@ def test_send_and_close_without_htmx_keeps_the_reply_on_the_page_it_draws_again(
 def test_an_empty_send_and_close_is_refused(agent_client, order, agent, in_english):
     case = refund_case(order, agent)
     response = in_english(agent_client).post(action_url(case, "reply_close"), {"body": " \n "}, **HTMX)
-    assert "Write a reply first." in response.content.decode()
+    page = response.content.decode()
+    assert "Write a reply first." in page
+    # Added to the page's toasts (in view wherever the agent has scrolled), not drawn above the case header.
+    assert '<div id="messages" class="messages" aria-live="polite" hx-swap-oob="beforeend">' in page
     assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
 
 
